@@ -1,0 +1,3 @@
+from mlpilot.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The saved model: manifest.json + payload files, atomic write, hash-verified load."""

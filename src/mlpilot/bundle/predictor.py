@@ -1,0 +1,175 @@
+"""The Predictor: a trained model in memory, saved to and loaded from a bundle."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mlpilot.bundle.store import read_manifest, write_bundle
+from mlpilot.data.schema import Schema
+from mlpilot.data.task import Task
+from mlpilot.data.validate import check_frame
+from mlpilot.evaluate.metrics import metrics_for
+from mlpilot.exceptions import BundleError, SchemaError
+from mlpilot.models import FAMILIES
+from mlpilot.models.base import FittedModel
+from mlpilot.prep.preprocessor import TablePreprocessor
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Member", "Predictor", "load"]
+
+PREPROCESSOR_FILE = "preprocessor.json"
+
+
+@dataclass
+class Member:
+    """One ensemble member: a configuration bagged over the cross-validation folds."""
+
+    name: str
+    family: str
+    config: dict[str, Any]
+    weight: float
+    models: list[FittedModel]
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        out = self.models[0].predict(X)
+        for m in self.models[1:]:
+            out = out + m.predict(X)
+        return out / len(self.models)
+
+
+@dataclass
+class Predictor:
+    """Predicts from a table with the columns of ``schema``. Built by :func:`mlpilot.fit` or :func:`load`."""
+
+    schema: Schema
+    task: Task
+    metric: str
+    classes: list[Any] | None
+    preprocessor: TablePreprocessor
+    members: list[Member]
+    board: list[dict[str, Any]]
+    info: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def target(self) -> str | None:
+        return self.schema.target
+
+    def _matrix(self, X: pd.DataFrame, source: str) -> np.ndarray:
+        if not isinstance(X, pd.DataFrame):
+            raise SchemaError(f"Expected a pandas DataFrame with the training columns, got {type(X).__name__}.")
+        check_frame(X, self.schema, source)
+        return self.preprocessor.transform(X)
+
+    def _raw(self, X: pd.DataFrame, source: str = "the data") -> np.ndarray:
+        M = self._matrix(X, source)
+        out = None
+        for m in self.members:
+            p = m.weight * m.predict(M)
+            out = p if out is None else out + p
+        return out
+
+    def predict_proba(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Class probabilities, one column per class label, rows in input order."""
+        if not self.task.is_classification:
+            raise SchemaError("predict_proba needs a classification model; this one does regression. Use predict.")
+        P = self._raw(X)
+        P = P / P.sum(axis=1, keepdims=True)
+        return pd.DataFrame(P, columns=list(self.classes), index=X.index)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """Predicted labels (classification) or values (regression), in input order."""
+        raw = self._raw(X)
+        if self.task is Task.REGRESSION:
+            return raw
+        return np.asarray(self.classes, dtype=object)[raw.argmax(axis=1)]
+
+    def evaluate(self, data: pd.DataFrame) -> dict[str, float]:
+        """Every metric of the task on ``data``, which must hold the target column."""
+        from mlpilot.exceptions import SchemaError as _SE
+
+        if self.target not in data.columns:
+            raise _SE(f"Column '{self.target}' (the target) is missing from the evaluation data; "
+                      "evaluate needs the true values.")
+        data = data[data[self.target].notna()]
+        y_raw = data[self.target]
+        raw = self._raw(data.drop(columns=[self.target]))
+        if self.task is Task.REGRESSION:
+            y = pd.to_numeric(y_raw, errors="coerce").to_numpy(dtype=float)
+        else:
+            y, raw = self._encode_labels(y_raw, raw)
+        return {m.name: m(y, raw) for m in metrics_for(self.task)} | {"n_rows": float(len(y))}
+
+    def _encode_labels(self, y_raw: pd.Series, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        index = {str(c): i for i, c in enumerate(self.classes)}
+        text = y_raw.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+        unknown = sorted(set(text) - set(index))
+        if unknown:
+            raise SchemaError(f"Target column '{self.target}' has the value {unknown[0]!r}, which the model "
+                              f"never saw in training (known: {', '.join(map(str, self.classes[:10]))}).")
+        return text.map(index).to_numpy(dtype=int), raw / raw.sum(axis=1, keepdims=True)
+
+    def leaderboard(self) -> pd.DataFrame:
+        """Every model tried, best first, with its out-of-fold score and timings."""
+        return pd.DataFrame(self.board)
+
+    # ---------------------------------------------------------------- persistence
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write this predictor as a bundle directory (atomically); returns its path."""
+        manifest = self._manifest()
+
+        def write_payload(tmp: Path) -> None:
+            (tmp / PREPROCESSOR_FILE).write_text(json.dumps(self.preprocessor.to_dict()))
+            (tmp / "models").mkdir()
+            for member, entry in zip(self.members, manifest["members"]):
+                for i, model in enumerate(member.models):
+                    entry["files"].extend(model.save(tmp / "models", f"{member.name}.fold{i}"))
+
+        self.path = write_bundle(path, manifest, write_payload)
+        return self.path
+
+    def _manifest(self) -> dict[str, Any]:
+        return {
+            "task": str(self.task), "target": self.target, "metric": self.metric,
+            "classes": self.classes, "schema": self.schema.to_dict(), "leaderboard": self.board,
+            "members": [{"name": m.name, "family": m.family, "config": m.config, "weight": m.weight,
+                         "n_models": len(m.models), "meta": [x.meta() for x in m.models], "files": []}
+                        for m in self.members],
+            **self.info,
+        }
+
+
+def load(path: str | os.PathLike) -> Predictor:
+    """Load the bundle at ``path`` after verifying every file's sha256."""
+    path = Path(path)
+    manifest = read_manifest(path)
+    schema = Schema.from_dict(manifest["schema"])
+    try:
+        pre = TablePreprocessor.from_dict(schema, json.loads((path / PREPROCESSOR_FILE).read_text()))
+        members = [_load_member(path / "models", m) for m in manifest["members"]]
+    except (KeyError, ValueError, TypeError) as err:
+        raise BundleError(f"Bundle '{path}' could not be read ({err!r}); it is corrupt or from an "
+                          "incompatible mlpilot version. Train the model again.") from err
+    skip = {"task", "target", "metric", "classes", "schema", "leaderboard", "members", "files"}
+    info = {k: v for k, v in manifest.items() if k not in skip}
+    return Predictor(schema, Task(manifest["task"]), manifest["metric"], manifest["classes"], pre, members,
+                     manifest["leaderboard"], info, path)
+
+
+def _load_member(directory: Path, entry: dict[str, Any]) -> Member:
+    family = FAMILIES.get(entry["family"])
+    if family is None:
+        raise BundleError(f"The bundle needs model family '{entry['family']}', which this mlpilot lacks. "
+                          f"Known: {', '.join(FAMILIES)}.")
+    models = [family.fitted_class.load(directory, f"{entry['name']}.fold{i}", meta)
+              for i, meta in enumerate(entry["meta"])]
+    return Member(entry["name"], entry["family"], entry["config"], entry["weight"], models)

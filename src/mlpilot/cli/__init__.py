@@ -1,0 +1,1 @@
+"""The command line (Typer): the only place that configures logging and progress bars."""

@@ -1,0 +1,209 @@
+"""`mlpilot` command line: fit, predict, evaluate.
+
+Errors a user can fix (MlpilotError) print one line on stderr and exit 2; a bug exits 1.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from mlpilot.exceptions import MlpilotError
+
+_STARTED = time.monotonic()
+
+app = typer.Typer(
+    name="mlpilot",
+    help=(
+        "A machine-learning engineer on autopilot: give it a table, get a tested, saved model.\n\n"
+        "Typical session:\n\n"
+        "  mlpilot fit train.csv --target outcome --time-limit 60 --out model\n\n"
+        "  mlpilot predict model new.csv --out predictions.csv\n\n"
+        "  mlpilot evaluate model test.csv\n\n"
+        "DATA is a csv, tsv, parquet, json, jsonl or xlsx file, or a query given with --sql "
+        "(and --db URL for a database). Exit codes: 0 ok, 2 bad input or usage, 1 internal error."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+logger = logging.getLogger("mlpilot.cli")
+
+DataArg = Annotated[Optional[Path], typer.Argument(help="Table file: csv, tsv, parquet, json, jsonl or xlsx.",
+                                                   show_default=False)]
+SqlOpt = Annotated[Optional[str], typer.Option("--sql", help="Read DATA from this SQL query instead of a file.")]
+DbOpt = Annotated[Optional[str], typer.Option(
+    "--db", help="Database for --sql: a DuckDB file or a SQLAlchemy URL (sqlite:///x.db, postgresql://...). "
+                 "Without it, DuckDB runs the query and can read files: SELECT * FROM 'data.parquet'.")]
+VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")]
+
+
+def _setup_logging(verbose: int) -> None:
+    from rich.logging import RichHandler
+
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = RichHandler(console=__import__("rich.console").console.Console(stderr=True), show_path=False,
+                          show_time=verbose > 1, markup=False)
+    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
+
+
+def _read(data: Path | None, sql: str | None, db: str | None):
+    from mlpilot.data.io import read_table
+
+    if data is None and sql is None:
+        raise MlpilotErrorUsage("DATA is missing: give a table file or a query with --sql.")
+    return read_table(None if sql else data, sql=sql, db=db)
+
+
+class MlpilotErrorUsage(MlpilotError, ValueError):
+    """A CLI usage error detected after parsing."""
+
+
+@app.command()
+def fit(
+    data: DataArg = None,
+    target: Annotated[str, typer.Option("--target", "-t", help="The column to predict.", show_default=False)] = ...,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds for the whole fit, saving included.")] = 60.0,
+    task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
+    metric: Annotated[str, typer.Option(help="auto, auc, logloss, accuracy, balanced_accuracy, f1, rmse, mae or r2.")] = "auto",
+    preset: Annotated[str, typer.Option(help="fast, balanced or best.")] = "balanced",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to save the model bundle in.")] = Path("model"),
+    sql: SqlOpt = None,
+    db: DbOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or leaderboard.")] = False,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Train models on DATA to predict --target, pick the best, save it to --out.
+
+    Example: mlpilot fit train.csv --target outcome --time-limit 60 --out model
+    """
+    _setup_logging(verbose)
+    from mlpilot.cli.output import leaderboard_table, stdout_console
+    from mlpilot.cli.progress import FitProgress
+    from mlpilot.pipeline import fit as run_fit
+
+    spent = time.monotonic() - _STARTED + _import_seconds()
+    df = _read(data, sql, db)
+    with FitProgress(time_limit, spent, enabled=not quiet) as bar:
+        predictor = run_fit(df, target, time_limit=time_limit, task=task, metric=metric, preset=preset,
+                            seed=seed, out=out, on_event=bar.on_event, time_spent=spent)
+    if not quiet:
+        console = stdout_console()
+        console.print(leaderboard_table(predictor.leaderboard(),
+                                        f"Leaderboard ({predictor.task}, validation {predictor.metric})"))
+        console.print(f"Saved model to {out} ({predictor.info['fit_seconds']:.1f} s).")
+
+
+@app.command()
+def predict(
+    model: Annotated[Path, typer.Argument(help="A model bundle directory (from `mlpilot fit --out`).")],
+    data: DataArg = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Predictions file (.csv or .parquet); "
+                                                "without it, csv goes to stdout.")] = None,
+    sql: SqlOpt = None,
+    db: DbOpt = None,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Predict for every row of DATA with MODEL.
+
+    Classification: one probability column per class (named by the label) and `prediction`;
+    regression: a `prediction` column. Rows keep the input order.
+    """
+    _setup_logging(verbose)
+    from mlpilot.bundle.predictor import load
+    from mlpilot.cli.output import write_predictions
+
+    if out is not None:
+        _check_out(out)
+    predictor = load(model)
+    df = _read(data, sql, db)
+    preds = _predictions(predictor, df)
+    if out is None:
+        preds.to_csv(sys.stdout, index=False)
+    else:
+        write_predictions(preds, out)
+
+
+def _check_out(out: Path) -> None:
+    from mlpilot.cli.output import PREDICTION_FORMATS
+    from mlpilot.exceptions import ConfigError
+
+    if out.suffix.lower() not in PREDICTION_FORMATS:
+        raise ConfigError(f"--out '{out}' has the extension '{out.suffix or '(none)'}'; allowed: "
+                          f"{', '.join(PREDICTION_FORMATS)}.")
+
+
+def _predictions(predictor, df):
+    import pandas as pd
+
+    if not predictor.task.is_classification:
+        return pd.DataFrame({"prediction": predictor.predict(df)})
+    proba = predictor.predict_proba(df)
+    out = proba.set_axis([str(c) for c in proba.columns], axis=1).reset_index(drop=True)
+    out["prediction"] = [str(c) for c in proba.columns.to_numpy()[proba.to_numpy().argmax(axis=1)]]
+    return out
+
+
+@app.command()
+def evaluate(
+    model: Annotated[Path, typer.Argument(help="A model bundle directory.")],
+    data: DataArg = None,
+    sql: SqlOpt = None,
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Score MODEL on DATA, which must hold the target column."""
+    _setup_logging(verbose)
+    from mlpilot.bundle.predictor import load
+    from mlpilot.cli.output import metrics_table, stdout_console
+
+    predictor = load(model)
+    metrics = predictor.evaluate(_read(data, sql, db))
+    if as_json:
+        typer.echo(json.dumps(metrics))
+    else:
+        stdout_console().print(metrics_table(metrics, f"{model} on {data or 'query'} ({predictor.task})"))
+
+
+def _import_seconds() -> float:
+    """Seconds between process start and the import of this module (interpreter start-up)."""
+    try:
+        import psutil
+
+        return max(0.0, time.time() - psutil.Process(os.getpid()).create_time() - (time.monotonic() - _STARTED))
+    except Exception:  # noqa: BLE001 - psutil may be unavailable or restricted; start-up then counts as 0
+        return 0.0
+
+
+def main() -> None:
+    """Entry point: run the app, turning user errors into one line and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except MlpilotError as err:
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    except __import__("click").exceptions.ClickException as err:
+        err.show()
+        sys.exit(2)
+    except __import__("click").exceptions.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as err:  # noqa: BLE001 - last resort: a bug, not bad input
+        if os.environ.get("MLPILOT_DEBUG"):
+            raise
+        typer.echo(f"internal error: {type(err).__name__}: {err} (set MLPILOT_DEBUG=1 for the traceback)", err=True)
+        sys.exit(1)

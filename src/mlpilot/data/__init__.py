@@ -1,0 +1,1 @@
+"""Read tables, infer their schema and the learning task."""

@@ -1,0 +1,198 @@
+"""The Schema: what each column of a training table is, kept with the model.
+
+Column kinds drive preprocessing (how a column is encoded) and validation (what a
+prediction request must contain). Inference looks at the values, not only the dtype,
+so that dates and numbers stored as strings, free text and identifiers are recognised.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ColumnKind", "Column", "Schema", "infer_schema"]
+
+_ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key)$|^(id|uuid|guid)([_\s.-]|$)|[a-z](Id|ID|Key)$|^row_?num(ber)?$|^index$|^unnamed: ?0$", re.IGNORECASE)
+_ID_CAMEL = re.compile(r"[a-z](Id|ID|Number)$")
+_SAMPLE = 2000
+TEXT_MIN_WORDS = 3.0
+NUMERIC_STRING_SHARE = 0.95
+DATETIME_STRING_SHARE = 0.9
+
+
+class ColumnKind(StrEnum):
+    NUMERIC = "numeric"
+    CATEGORICAL = "categorical"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    TEXT = "text"
+    IDENTIFIER = "identifier"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its name, kind, and why it is not used as a feature (if it is not)."""
+
+    name: str
+    kind: ColumnKind
+    dtype: str
+    missing_share: float = 0.0
+    n_unique: int = 0
+    dropped: str | None = None
+
+    @property
+    def is_feature(self) -> bool:
+        return self.dropped is None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The columns of a training table (target excluded) plus the target's name and dtype."""
+
+    columns: tuple[Column, ...]
+    target: str | None = None
+    target_dtype: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def features(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.is_feature)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "columns": [asdict(c) | {"kind": str(c.kind)} for c in self.columns],
+            "target": self.target,
+            "target_dtype": self.target_dtype,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Schema:
+        cols = tuple(Column(**(c | {"kind": ColumnKind(c["kind"])})) for c in d["columns"])
+        return cls(cols, d.get("target"), d.get("target_dtype"), tuple(d.get("notes", ())))
+
+
+def storage_dtype(s: pd.Series) -> str:
+    """A portable name for how a column is stored: number, bool, datetime or string."""
+    if pd.api.types.is_bool_dtype(s):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(s):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return "datetime"
+    return "string"
+
+
+def parse_numeric_strings(s: pd.Series) -> pd.Series:
+    """Strings to floats; values that are not numbers become NaN."""
+    return pd.to_numeric(s.astype("string").str.strip(), errors="coerce")
+
+
+def parse_datetime_strings(s: pd.Series) -> pd.Series:
+    """Strings to timestamps (ISO 8601 first, then pandas' general parser); failures become NaT."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = pd.to_datetime(s, errors="coerce", format="ISO8601", utc=False)
+        if out.notna().sum() < DATETIME_STRING_SHARE * s.notna().sum():
+            out = pd.to_datetime(s, errors="coerce", format="mixed")
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_convert(None)
+    return out
+
+
+def _looks_like_dates(values: pd.Series) -> bool:
+    text = values.astype(str)
+    if not text.str.contains(r"\d", regex=True).all() or not text.str.contains(r"[-/:]", regex=True).all():
+        return False
+    if text.str.len().max() > 40:
+        return False
+    return parse_datetime_strings(values).notna().mean() >= DATETIME_STRING_SHARE
+
+
+def _string_kind(name: str, values: pd.Series, n_rows: int) -> tuple[ColumnKind, str | None]:
+    """Kind of a string column from a sample of its non-null values."""
+    if values.empty:
+        return ColumnKind.CATEGORICAL, None
+    sample = values.sample(min(len(values), _SAMPLE), random_state=0) if len(values) > _SAMPLE else values
+    if parse_numeric_strings(sample).notna().mean() >= NUMERIC_STRING_SHARE:
+        return ColumnKind.NUMERIC, None
+    if _looks_like_dates(sample):
+        return ColumnKind.DATETIME, None
+    unique_share = values.nunique() / len(values)
+    words = sample.astype(str).str.split().str.len().mean()
+    if words >= TEXT_MIN_WORDS and unique_share >= 0.3:
+        return ColumnKind.TEXT, None
+    if unique_share >= 0.999 and len(values) >= 20:
+        return ColumnKind.IDENTIFIER, "identifier: every value is distinct"
+    if _ID_NAME.search(name) and unique_share >= 0.9:
+        return ColumnKind.IDENTIFIER, "identifier: name and near-unique values"
+    return ColumnKind.CATEGORICAL, None
+
+
+def _numeric_kind(name: str, values: pd.Series) -> tuple[ColumnKind, str | None]:
+    if values.empty or not pd.api.types.is_integer_dtype(values) and not (values % 1 == 0).all():
+        return ColumnKind.NUMERIC, None
+    n = len(values)
+    unique_share = values.nunique() / n
+    named = bool(_ID_NAME.search(name) or _ID_CAMEL.search(name))
+    if named and unique_share >= 0.9:
+        return ColumnKind.IDENTIFIER, "identifier: name and near-unique integer values"
+    if n >= 20 and unique_share == 1.0:
+        diffs = np.diff(np.sort(values.to_numpy(dtype=np.float64)))
+        if (diffs == 1).all():
+            return ColumnKind.IDENTIFIER, "identifier: a running row number"
+    return ColumnKind.NUMERIC, None
+
+
+def infer_column(name: str, s: pd.Series) -> Column:
+    """Infer one column's kind from its dtype and values."""
+    dtype = storage_dtype(s)
+    values = s.dropna()
+    missing = float(1 - len(values) / len(s)) if len(s) else 0.0
+    n_unique = int(values.nunique())
+    if n_unique <= 1:
+        what = "all values are missing" if n_unique == 0 else "a single value in every row"
+        kind = ColumnKind.BOOLEAN if dtype == "bool" else ColumnKind.NUMERIC if dtype == "number" else ColumnKind.CATEGORICAL
+        return Column(name, kind, dtype, missing, n_unique, f"constant: {what}")
+    if dtype == "bool":
+        kind, dropped = ColumnKind.BOOLEAN, None
+    elif dtype == "datetime":
+        kind, dropped = ColumnKind.DATETIME, None
+    elif dtype == "number":
+        kind, dropped = _numeric_kind(name, values)
+    else:
+        kind, dropped = _string_kind(name, values, len(s))
+    return Column(name, kind, dtype, missing, n_unique, dropped)
+
+
+def infer_schema(df: pd.DataFrame, target: str | None = None) -> Schema:
+    """Infer the Schema of ``df``; the target column, if given, is not a feature."""
+    columns = []
+    for name in df.columns:
+        if name == target:
+            continue
+        col = infer_column(str(name), df[name])
+        if col.dropped:
+            logger.warning("Column '%s' is not used as a feature (%s).", col.name, col.dropped)
+        columns.append(col)
+    target_dtype = storage_dtype(df[target]) if target is not None else None
+    return Schema(tuple(columns), target, target_dtype)

@@ -1,0 +1,1 @@
+"""Ensemble selection and stacking over out-of-fold predictions."""

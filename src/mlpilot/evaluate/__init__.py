@@ -1,0 +1,1 @@
+"""Metrics, leaderboard and explanations."""

@@ -1,0 +1,53 @@
+"""The one error tree of mlpilot.
+
+Every error that a user can cause derives from :class:`MlpilotError` and from the builtin
+that fits it, so callers may catch either. Messages name the thing (file, column,
+parameter), what was received and what is allowed.
+"""
+
+from __future__ import annotations
+
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
+__all__ = [
+    "MlpilotError",
+    "DataError",
+    "SchemaError",
+    "TaskError",
+    "ConfigError",
+    "BundleError",
+    "NotFittedError",
+    "TimeBudgetError",
+]
+
+
+class MlpilotError(Exception):
+    """Base class of every error mlpilot raises on purpose."""
+
+
+class DataError(MlpilotError, ValueError):
+    """The input data cannot be read or used (empty, unreadable, wrong format)."""
+
+
+class SchemaError(DataError):
+    """The data's columns do not match what is required (missing column, wrong type)."""
+
+
+class TaskError(DataError):
+    """The target cannot be learnt as asked (one class, all nulls, wrong task)."""
+
+
+class ConfigError(MlpilotError, ValueError):
+    """A parameter or option has a value that is not allowed."""
+
+
+class BundleError(MlpilotError, OSError):
+    """A saved model bundle is missing, incomplete, tampered with or of an unknown format."""
+
+
+class NotFittedError(MlpilotError, _SklearnNotFittedError):
+    """A model was used before it was fitted."""
+
+
+class TimeBudgetError(MlpilotError, RuntimeError):
+    """The time limit was too short to train even one model."""

@@ -1,0 +1,78 @@
+"""What every model family provides. Adding a family is one file under models/.
+
+A family declares a key, the tasks it supports, its default configurations and its
+search space, and turns (X, y, config) into a :class:`FittedModel`. X is the float
+matrix from :class:`mlpilot.prep.preprocessor.TablePreprocessor` (NaN for missing,
+integer codes for categoricals); y is float values (regression) or class indices.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from mlpilot.data.task import Task
+
+__all__ = ["FitContext", "FittedModel", "ModelFamily"]
+
+
+@dataclass(frozen=True)
+class FitContext:
+    """Everything a family needs to know beside the data."""
+
+    task: Task
+    n_classes: int
+    categorical: dict[int, int] = field(default_factory=dict)
+    seed: int = 0
+    n_jobs: int = 1
+    deadline: float | None = None  # time.monotonic() value after which training must wrap up
+
+    def seconds_left(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
+
+class FittedModel(ABC):
+    """A trained model. ``predict`` returns values (regression) or an (n, k) probability matrix."""
+
+    family: ClassVar[str]
+
+    @abstractmethod
+    def predict(self, X: np.ndarray) -> np.ndarray: ...
+
+    @abstractmethod
+    def save(self, directory: Path, stem: str) -> list[str]:
+        """Write the payload as files ``stem.*`` in ``directory``; return the file names."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, directory: Path, stem: str, meta: dict[str, Any]) -> FittedModel: ...
+
+    def meta(self) -> dict[str, Any]:
+        """Small JSON facts needed by ``load`` besides the files (kept in the manifest)."""
+        return {}
+
+
+class ModelFamily(ABC):
+    """A model family: declares what it can do and fits one configuration."""
+
+    key: ClassVar[str]
+    tasks: ClassVar[frozenset[Task]] = frozenset(Task)
+    fitted_class: ClassVar[type[FittedModel]]
+
+    @abstractmethod
+    def default_configs(self, task: Task) -> list[dict[str, Any]]:
+        """Configurations worth trying first, best first."""
+
+    def search_space(self, task: Task) -> dict[str, tuple]:
+        """Hyperparameter ranges: name -> (kind, low, high) with kind 'int', 'float' or 'logfloat'."""
+        return {}
+
+    @abstractmethod
+    def fit(self, X: np.ndarray, y: np.ndarray, config: dict[str, Any], ctx: FitContext,
+            X_val: np.ndarray | None = None, y_val: np.ndarray | None = None) -> FittedModel:
+        """Train on (X, y); (X_val, y_val), when given, may be used for early stopping."""

@@ -1,0 +1,110 @@
+"""LightGBM: gradient-boosted trees with native categorical splits and early stopping."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlpilot.data.task import Task
+from mlpilot.models.base import FitContext, FittedModel, ModelFamily
+
+__all__ = ["LightGBMFamily", "LightGBMModel"]
+
+EARLY_STOPPING_ROUNDS = 50
+MAX_ROUNDS = 5000
+
+
+def _objective(ctx: FitContext) -> dict[str, Any]:
+    if ctx.task is Task.REGRESSION:
+        return {"objective": "regression", "metric": "l2"}
+    if ctx.task is Task.BINARY:
+        return {"objective": "binary", "metric": "binary_logloss"}
+    return {"objective": "multiclass", "metric": "multi_logloss", "num_class": ctx.n_classes}
+
+
+def _deadline_callback(deadline: float | None):
+    """Stop boosting once the deadline has passed (the trees so far are kept)."""
+    import lightgbm as lgb
+
+    def callback(env) -> None:
+        if deadline is not None and time.monotonic() > deadline and env.iteration > 0:
+            raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list or [])
+
+    callback.order = 40
+    return callback
+
+
+class LightGBMModel(FittedModel):
+    family = "lightgbm"
+
+    def __init__(self, booster, task: Task):
+        self.booster = booster
+        self.task = task
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        p = self.booster.predict(X, num_iteration=self.booster.best_iteration or None)
+        if self.task is Task.BINARY:
+            return np.column_stack([1 - p, p])
+        return p
+
+    def save(self, directory: Path, stem: str) -> list[str]:
+        name = f"{stem}.lgb.txt"
+        self.booster.save_model(str(directory / name), num_iteration=self.booster.best_iteration or None)
+        return [name]
+
+    @classmethod
+    def load(cls, directory: Path, stem: str, meta: dict[str, Any]) -> LightGBMModel:
+        import lightgbm as lgb
+
+        booster = lgb.Booster(model_file=str(directory / f"{stem}.lgb.txt"))
+        booster.best_iteration = 0
+        return cls(booster, Task(meta["task"]))
+
+    def meta(self) -> dict[str, Any]:
+        return {"task": str(self.task), "n_trees": int(self.booster.num_trees())}
+
+
+class LightGBMFamily(ModelFamily):
+    key = "lightgbm"
+    fitted_class = LightGBMModel
+
+    def default_configs(self, task: Task) -> list[dict[str, Any]]:
+        return [
+            {"learning_rate": 0.05, "num_leaves": 31, "min_child_samples": 20, "feature_fraction": 0.9},
+            {"learning_rate": 0.03, "num_leaves": 127, "min_child_samples": 10, "feature_fraction": 0.7,
+             "lambda_l2": 1.0},
+            {"learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 30, "feature_fraction": 0.6,
+             "bagging_fraction": 0.8, "bagging_freq": 1, "extra_trees": True},
+        ]
+
+    def search_space(self, task: Task) -> dict[str, tuple]:
+        return {
+            "learning_rate": ("logfloat", 0.01, 0.2),
+            "num_leaves": ("int", 7, 255),
+            "min_child_samples": ("int", 2, 100),
+            "feature_fraction": ("float", 0.4, 1.0),
+            "lambda_l2": ("logfloat", 1e-3, 10.0),
+        }
+
+    def fit(self, X: np.ndarray, y: np.ndarray, config: dict[str, Any], ctx: FitContext,
+            X_val: np.ndarray | None = None, y_val: np.ndarray | None = None) -> LightGBMModel:
+        import lightgbm as lgb
+
+        params = {**_objective(ctx), "verbosity": -1, "seed": ctx.seed, "num_threads": ctx.n_jobs,
+                  "deterministic": True, "force_col_wise": True, "max_cat_to_onehot": 8,
+                  "min_data_per_group": 10, "cat_smooth": 10, **config}
+        rounds = int(params.pop("n_estimators", MAX_ROUNDS))
+        cats = sorted(ctx.categorical)
+        train = lgb.Dataset(X, y, categorical_feature=cats or "auto", free_raw_data=True)
+        callbacks = [_deadline_callback(ctx.deadline)]
+        valid = []
+        if X_val is not None and y_val is not None and len(y_val):
+            valid = [lgb.Dataset(X_val, y_val, reference=train, categorical_feature=cats or "auto")]
+            callbacks.append(lgb.early_stopping(EARLY_STOPPING_ROUNDS, first_metric_only=True, verbose=False))
+        elif "n_estimators" not in config:
+            rounds = 300
+        booster = lgb.train(params, train, num_boost_round=rounds, valid_sets=valid, callbacks=callbacks)
+        return LightGBMModel(booster, ctx.task)

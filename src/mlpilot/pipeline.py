@@ -1,0 +1,136 @@
+"""``fit``: the stages in order (data, schema, prep, search, ensemble, bundle). No logic of its own
+beyond passing each stage's output to the next."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mlpilot import config
+from mlpilot.bundle.predictor import Member, Predictor
+from mlpilot.data.io import read_table
+from mlpilot.data.schema import infer_schema
+from mlpilot.data.task import Task, check_target, infer_task
+from mlpilot.ensemble.greedy import greedy_selection
+from mlpilot.evaluate.leaderboard import leaderboard_rows
+from mlpilot.evaluate.metrics import get_metric
+from mlpilot.exceptions import ConfigError, DataError, SchemaError
+from mlpilot.models.base import FitContext
+from mlpilot.prep.preprocessor import TablePreprocessor
+from mlpilot.profile.reference import fingerprint, reference_profile
+from mlpilot.search.budget import Budget
+from mlpilot.search.candidates import candidates_for
+from mlpilot.search.cv import make_folds
+from mlpilot.search.presets import get_preset
+from mlpilot.search.scheduler import Event, run_search
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["fit", "load_training_table", "encode_target"]
+
+SMALL_DATA_ROWS = 5000  # below this, one thread per model is faster than two
+
+
+def load_training_table(data: pd.DataFrame | str | os.PathLike, target: str) -> pd.DataFrame:
+    """The training table with string column names, checked to hold ``target``."""
+    df = data.copy() if isinstance(data, pd.DataFrame) else read_table(data)
+    df.columns = [str(c) for c in df.columns]
+    if df.columns.duplicated().any():
+        dup = df.columns[df.columns.duplicated()][0]
+        raise SchemaError(f"Column {dup!r} appears more than once in the training data; names must be unique.")
+    if target not in df.columns:
+        close = difflib.get_close_matches(target, df.columns, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else f" Columns: {', '.join(df.columns[:12])}."
+        raise SchemaError(f"Target column '{target}' is not in the training data.{hint}")
+    if df.shape[1] < 2:
+        raise DataError("The training data has no column besides the target; add feature columns.")
+    return df
+
+
+def encode_target(y: pd.Series, task: Task) -> tuple[np.ndarray, list[Any] | None]:
+    """y as floats (regression) or class indices, plus the class labels as plain Python values."""
+    if task is Task.REGRESSION:
+        return pd.to_numeric(y, errors="raise").to_numpy(dtype=float), None
+    values = y.map(lambda v: int(v) if isinstance(v, float) and v.is_integer() else v)
+    try:
+        classes = sorted(values.unique().tolist())
+    except TypeError:  # mixed types: order by text
+        classes = sorted(values.unique().tolist(), key=str)
+    classes = [c.item() if hasattr(c, "item") else c for c in classes]
+    index = {c: i for i, c in enumerate(classes)}
+    return values.map(index).to_numpy(dtype=int), classes
+
+
+def _check_time_limit(time_limit: float) -> None:
+    if not (isinstance(time_limit, int | float) and np.isfinite(time_limit) and time_limit > 0):
+        raise ConfigError(f"--time-limit is {time_limit!r}; allowed: a positive number of seconds.")
+
+
+def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: float = 60.0,
+        task: str = "auto", metric: str = "auto", preset: str = "balanced", seed: int = 0,
+        out: str | os.PathLike | None = None, on_event: Event | None = None,
+        time_spent: float = 0.0) -> Predictor:
+    """Train the best model for predicting ``target`` from the other columns of ``data``.
+
+    ``time_limit`` (seconds) covers the whole fit, saving included; ``time_spent`` is time
+    already used before this call (the CLI passes its start-up time). With ``out`` the
+    model is saved there as a bundle.
+    """
+    _check_time_limit(time_limit)
+    budget = Budget.starting_now(float(time_limit), time_spent)
+    chosen = get_preset(preset)
+    df = load_training_table(data, target)
+    y_raw = check_target(df[target])
+    if len(y_raw) < len(df):
+        logger.warning("Dropped %d rows whose target '%s' is missing.", len(df) - len(y_raw), target)
+        df = df.loc[y_raw.index].reset_index(drop=True)
+    the_task = infer_task(y_raw, task)
+    the_metric = get_metric(metric, the_task)
+    y, classes = encode_target(y_raw.reset_index(drop=True), the_task)
+    schema = infer_schema(df, target)
+    if not schema.features:
+        raise DataError("No column is usable as a feature (all are identifiers or constant); "
+                        f"dropped: {', '.join(c.name for c in schema.columns)}.")
+    X = df.drop(columns=[target])
+    pre = TablePreprocessor(schema).fit(X)
+    M = pre.transform(X)
+    n_jobs = 1 if len(df) < SMALL_DATA_ROWS else config.threads()
+    ctx = FitContext(the_task, len(classes or []), pre.categorical_, seed, n_jobs)
+    folds = make_folds(y, the_task, chosen.n_folds, seed)
+    search_budget = budget.reserve(min(0.3 * time_limit, 1.0 + 0.06 * time_limit))
+    results = run_search(candidates_for(chosen, the_task), M, y, folds, ctx, the_metric, search_budget, on_event)
+    weights = greedy_selection([r.oof for r in results], y, the_metric, chosen.ensemble_rounds)
+    blend = sum(w * results[i].oof for i, w in weights.items())
+    members = [Member(results[i].name, results[i].family, results[i].config, w, results[i].models)
+               for i, w in weights.items()]
+    board = leaderboard_rows(results, weights, the_metric(y, blend), the_metric)
+    info = {"seed": seed, "preset": chosen.name, "time_limit": time_limit, "n_rows": int(len(df)),
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "data_fingerprint": fingerprint(df), "reference_profile": reference_profile(X, schema),
+            "fit_seconds": round(budget.elapsed(), 3), "versions": _versions()}
+    predictor = Predictor(schema, the_task, the_metric.name, classes, pre, members, board, info)
+    if out is not None:
+        predictor.save(out)
+    logger.info("Fit finished in %.1f s of %.0f s.", budget.elapsed(), time_limit)
+    return predictor
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("mlpilot", "numpy", "pandas", "scikit-learn", "lightgbm"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "unknown"
+    out["python"] = ".".join(map(str, __import__("sys").version_info[:3]))
+    return out
+
+

@@ -1,0 +1,1 @@
+"""Cleaning and encoding as fitted transformers built from the Schema."""

@@ -1,0 +1,87 @@
+"""The table preprocessor: the Schema's feature columns in, one float matrix out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mlpilot.data.schema import ColumnKind, Schema
+from mlpilot.exceptions import NotFittedError
+from mlpilot.prep.steps import (
+    BooleanStep,
+    CategoricalStep,
+    DatetimeStep,
+    NumericStep,
+    Step,
+    TextStep,
+)
+
+__all__ = ["TablePreprocessor"]
+
+_STEP_FOR_KIND: dict[ColumnKind, type[Step]] = {
+    ColumnKind.NUMERIC: NumericStep,
+    ColumnKind.BOOLEAN: BooleanStep,
+    ColumnKind.CATEGORICAL: CategoricalStep,
+    ColumnKind.DATETIME: DatetimeStep,
+    ColumnKind.TEXT: TextStep,
+}
+
+
+class TablePreprocessor:
+    """Encodes every feature column of a Schema; missing values stay NaN.
+
+    Categorical columns become integer codes (listed in ``categorical_``) so that tree
+    models can split on them natively; other families one-hot encode them in their fit.
+    """
+
+    def __init__(self, schema: Schema):
+        self.schema = schema
+        self.steps_: list[Step] | None = None
+
+    def fit(self, df: pd.DataFrame) -> TablePreprocessor:
+        self.steps_ = [_STEP_FOR_KIND[c.kind](c.name).fit(df[c.name]) for c in self.schema.features]
+        return self
+
+    def _check(self) -> list[Step]:
+        if self.steps_ is None:
+            raise NotFittedError("This TablePreprocessor is not fitted yet; call fit first.")
+        return self.steps_
+
+    def transform(self, df: pd.DataFrame) -> np.ndarray:
+        steps = self._check()
+        if not steps:
+            return np.zeros((len(df), 0))
+        return np.hstack([step.transform(df[step.column]) for step in steps])
+
+    def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
+        return self.fit(df).transform(df)
+
+    @property
+    def feature_names_(self) -> list[str]:
+        return [n for step in self._check() for n in step.names]
+
+    @property
+    def categorical_(self) -> dict[int, int]:
+        """Output position of each categorical code column -> its number of codes."""
+        out, pos = {}, 0
+        for step in self._check():
+            if isinstance(step, CategoricalStep):
+                out[pos] = step.cardinality
+            pos += len(step.names)
+        return out
+
+    @property
+    def source_columns_(self) -> list[str]:
+        """For each output feature, the input column it comes from (for explanations)."""
+        return [step.column for step in self._check() for _ in step.names]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"steps": [s.to_dict() for s in self._check()]}
+
+    @classmethod
+    def from_dict(cls, schema: Schema, d: dict[str, Any]) -> TablePreprocessor:
+        pre = cls(schema)
+        pre.steps_ = [Step.from_dict(s) for s in d["steps"]]
+        return pre

@@ -1,0 +1,1 @@
+"""Summaries of a table: reference profile, quality and leakage warnings, HTML report."""

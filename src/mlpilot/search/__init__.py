@@ -1,0 +1,1 @@
+"""Time budget, trial scheduler, cross-validation and out-of-fold predictions."""

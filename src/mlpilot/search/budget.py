@@ -1,0 +1,34 @@
+"""The clock of a fit: one deadline, measured on the monotonic clock."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+__all__ = ["Budget"]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """``limit`` seconds counted from ``start`` (a ``time.monotonic()`` value)."""
+
+    limit: float
+    start: float
+
+    @classmethod
+    def starting_now(cls, limit: float, already_spent: float = 0.0) -> Budget:
+        return cls(limit, time.monotonic() - max(0.0, already_spent))
+
+    @property
+    def deadline(self) -> float:
+        return self.start + self.limit
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def reserve(self, seconds: float) -> Budget:
+        """The same start with ``seconds`` kept back at the end (for ensembling and saving)."""
+        return Budget(max(0.0, self.limit - seconds), self.start)

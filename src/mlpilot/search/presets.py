@@ -1,0 +1,31 @@
+"""Presets as plain data: how many folds, which families, how much ensembling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlpilot.exceptions import ConfigError
+
+__all__ = ["Preset", "PRESETS", "get_preset"]
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    n_folds: int
+    families: tuple[str, ...]
+    configs_per_family: int
+    ensemble_rounds: int
+
+
+PRESETS: dict[str, Preset] = {p.name: p for p in (
+    Preset("fast", n_folds=3, families=("lightgbm", "linear"), configs_per_family=1, ensemble_rounds=10),
+    Preset("balanced", n_folds=5, families=("lightgbm", "linear"), configs_per_family=3, ensemble_rounds=25),
+    Preset("best", n_folds=8, families=("lightgbm", "linear"), configs_per_family=3, ensemble_rounds=50),
+)}
+
+
+def get_preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise ConfigError(f"--preset is {name!r}; allowed: {', '.join(PRESETS)}.")
+    return PRESETS[name]
