@@ -125,7 +125,7 @@ class CategoricalStep(Step):
 
 class DatetimeStep(Step):
     kind = "datetime"
-    PARTS = ("year", "month", "day", "dayofweek", "hour")
+    PARTS = ("year", "month", "day", "day_of_week", "hour")
 
     @property
     def names(self) -> list[str]:

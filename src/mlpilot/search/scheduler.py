@@ -41,7 +41,7 @@ def run_search(candidates: Sequence[Candidate], X: np.ndarray, y: np.ndarray,
         notify("trial_start", {"name": cand.name, "family": cand.family.key})
         t0 = time.monotonic()
         trial_ctx = FitContext(ctx.task, ctx.n_classes, ctx.categorical, ctx.seed, ctx.n_jobs, budget.deadline)
-        result = run_trial(cand, X, y, folds, trial_ctx, metric)
+        result = run_trial(cand, X, y, folds, trial_ctx, metric, must_finish=not results)
         if result is not None:
             results.append(result)
             logger.info("%s: %s %.5f in %.1f s", cand.name, metric.name, result.score, time.monotonic() - t0)

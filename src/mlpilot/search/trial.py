@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Candidate", "TrialResult", "run_trial"]
 
+Folds = list[tuple[np.ndarray, np.ndarray]]
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -42,16 +44,32 @@ def _oof_shape(y: np.ndarray, ctx: FitContext) -> tuple[int, ...]:
     return (len(y), ctx.n_classes) if ctx.task.is_classification else (len(y),)
 
 
-def run_trial(cand: Candidate, X: np.ndarray, y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]],
-              ctx: FitContext, metric: Metric) -> TrialResult | None:
+def _fill_unfinished(X: np.ndarray, oof: np.ndarray, models: list[FittedModel], folds: Folds) -> None:
+    """Predict the rows of the folds left untrained with the bag so far (in-sample: a fallback only)."""
+    for _, va in folds[len(models):]:
+        oof[va] = sum(m.predict(X[va]) for m in models) / len(models)
+
+
+def run_trial(cand: Candidate, X: np.ndarray, y: np.ndarray, folds: Folds, ctx: FitContext, metric: Metric,
+              must_finish: bool = False) -> TrialResult | None:
     """Fit ``cand`` on every fold; each fold gets an equal share of the time left before the deadline.
 
-    Returns None when a fold fails; the error is logged and the search goes on.
+    Past the deadline a trial gives up (None) unless ``must_finish`` (the search has no model yet):
+    then it keeps the folds trained so far, and trains at least one. A fold that fails is logged
+    and the trial gives up (None).
     """
     oof = np.zeros(_oof_shape(y, ctx))
-    models, fit_s, pred_s = [], 0.0, 0.0
+    models, fit_s, pred_s, notes = [], 0.0, 0.0, []
     start = time.monotonic()
     for i, (tr, va) in enumerate(folds):
+        late = ctx.deadline is not None and time.monotonic() > ctx.deadline
+        if late and not must_finish:
+            return None
+        if late and models:
+            _fill_unfinished(X, oof, models, folds)
+            notes.append(f"time ran out: kept {len(models)} of {len(folds)} folds")
+            logger.warning("Time ran out: %s keeps %d of %d folds.", cand.name, len(models), len(folds))
+            break
         deadline = None if ctx.deadline is None else start + (ctx.deadline - start) * (i + 1) / len(folds)
         fold_ctx = dataclasses.replace(ctx, deadline=deadline, seed=ctx.seed + i)
         t0 = time.monotonic()
@@ -65,5 +83,4 @@ def run_trial(cand: Candidate, X: np.ndarray, y: np.ndarray, folds: list[tuple[n
         fit_s += t1 - t0
         pred_s += time.monotonic() - t1
         models.append(model)
-    score = metric(y, oof)
-    return TrialResult(cand.name, cand.family.key, cand.config, models, oof, score, fit_s, pred_s)
+    return TrialResult(cand.name, cand.family.key, cand.config, models, oof, metric(y, oof), fit_s, pred_s, notes)

@@ -1,0 +1,40 @@
+# mlpilot — set-up, demo, tests and benchmarks. Everything runs inside .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO   := build/demo
+
+.PHONY: install demo test test-slow test-all bench bench-all clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install mlpilot with its test tools
+
+demo: $(STAMP)  ## train on the bundled breast-cancer data, save a bundle, predict new patients
+	$(BIN)/python examples/breast_cancer.py $(DEMO)
+	$(BIN)/mlpilot fit $(DEMO)/patients.csv --target diagnosis --time-limit 30 --out $(DEMO)/model
+	$(BIN)/mlpilot predict $(DEMO)/model $(DEMO)/new_patients.csv --out $(DEMO)/predictions.csv
+	@echo "First predictions ($(DEMO)/predictions.csv):"
+	@head -n 6 $(DEMO)/predictions.csv
+
+test: $(STAMP)  ## the test suite without the slow end-to-end tests
+	$(BIN)/python -m pytest -n 2 -m "not slow" -q
+
+test-slow: $(STAMP)  ## only the slow end-to-end tests
+	$(BIN)/python -m pytest -n 2 -m slow -q
+
+test-all: test test-slow
+
+bench: $(STAMP)  ## quick benchmark subset (needs ../shared/bench)
+	$(BIN)/python benchmarks/run.py
+
+bench-all: $(STAMP)  ## the whole developers' suite at 60 s a dataset
+	$(BIN)/python benchmarks/run.py --all
+
+clean:
+	rm -rf build bench-results .pytest_cache

@@ -1,0 +1,23 @@
+import numpy as np
+
+from mlpilot.data.task import Task
+from mlpilot.ensemble.greedy import greedy_selection
+from mlpilot.evaluate.metrics import get_metric
+
+
+def test_greedy_blend_is_no_worse_than_the_best_member_and_weights_sum_to_one():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=500)
+    members = [y + rng.normal(scale=s, size=500) for s in (0.5, 0.6, 2.0)]
+    metric = get_metric("rmse", Task.REGRESSION)
+    weights = greedy_selection(members, y, metric, rounds=20)
+    assert abs(sum(weights.values()) - 1) < 1e-12
+    blend = sum(w * members[i] for i, w in weights.items())
+    assert metric(y, blend) <= min(metric(y, m) for m in members)
+    assert 2 not in weights or weights[2] < 0.2  # the noisy member gets little or no weight
+
+
+def test_a_single_member_gets_all_the_weight():
+    y = np.array([0, 1, 1, 0])
+    p = np.array([[0.8, 0.2], [0.3, 0.7], [0.4, 0.6], [0.9, 0.1]])
+    assert greedy_selection([p], y, get_metric("logloss", Task.BINARY)) == {0: 1.0}

@@ -1,0 +1,66 @@
+"""One shared check over every model family: shapes, no NaN, probabilities sum to 1, save/load round trip."""
+
+import time
+
+import numpy as np
+import pytest
+
+from mlpilot.data.task import Task
+from mlpilot.models import FAMILIES
+from mlpilot.models.base import FitContext
+
+
+def _data(task, n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 5))
+    X[:, 4] = rng.integers(0, 4, n)  # a categorical code column
+    X[rng.random(n) < 0.1, 0] = np.nan
+    signal = np.nan_to_num(X[:, 0]) + X[:, 1] - 0.5 * X[:, 4]
+    if task is Task.REGRESSION:
+        return X, signal + rng.normal(scale=0.1, size=n), 0
+    k = 2 if task is Task.BINARY else 3
+    y = np.digitize(signal, np.quantile(signal, np.linspace(0, 1, k + 1)[1:-1]))
+    return X, y, k
+
+
+CASES = [(key, task) for key, fam in FAMILIES.items() for task in Task if task in fam.tasks]
+
+
+@pytest.mark.parametrize(("key", "task"), CASES, ids=[f"{k}-{t}" for k, t in CASES])
+def test_family_fits_predicts_and_round_trips(key, task, tmp_path):
+    family = FAMILIES[key]
+    X, y, k = _data(task)
+    ctx = FitContext(task, k, {4: 4}, seed=0, n_jobs=1)
+    model = family.fit(X[:240], y[:240], family.default_configs(task)[0], ctx, X[240:], y[240:])
+    pred = model.predict(X)
+    assert not np.isnan(pred).any()
+    if task is Task.REGRESSION:
+        assert pred.shape == (len(X),)
+        assert np.corrcoef(pred[240:], y[240:])[0, 1] > 0.8
+    else:
+        assert pred.shape == (len(X), k)
+        np.testing.assert_allclose(pred.sum(axis=1), 1.0, rtol=1e-6)
+        assert (pred[240:].argmax(axis=1) == y[240:]).mean() > 1.5 / k
+    files = model.save(tmp_path, "m")
+    assert files and all((tmp_path / f).is_file() for f in files)
+    again = family.fitted_class.load(tmp_path, "m", model.meta())
+    np.testing.assert_allclose(again.predict(X), pred, rtol=1e-9, atol=1e-12)
+
+
+def test_lightgbm_stops_at_its_deadline():
+    X, y, _ = _data(Task.REGRESSION, n=3000)
+    ctx = FitContext(Task.REGRESSION, 0, {}, n_jobs=1, deadline=time.monotonic() + 0.3)
+    t0 = time.monotonic()
+    model = FAMILIES["lightgbm"].fit(X, y, {"learning_rate": 0.001, "n_estimators": 100000}, ctx)
+    assert time.monotonic() - t0 < 3.0
+    assert 1 <= model.booster.num_trees() < 100000
+
+
+def test_linear_model_handles_a_class_missing_from_its_training_rows():
+    X, y, k = _data(Task.MULTICLASS)
+    keep = y != 2
+    ctx = FitContext(Task.MULTICLASS, 3, {4: 4}, n_jobs=1)
+    model = FAMILIES["linear"].fit(X[keep], y[keep], {"C": 1.0}, ctx)
+    p = model.predict(X)
+    assert p.shape == (len(X), 3)
+    assert p[:, 2].max() < 1e-6

@@ -1,0 +1,77 @@
+import time
+
+import numpy as np
+import pytest
+
+from mlpilot.data.task import Task
+from mlpilot.evaluate.metrics import get_metric
+from mlpilot.exceptions import TimeBudgetError
+from mlpilot.models import FAMILIES
+from mlpilot.models.base import FitContext
+from mlpilot.search.budget import Budget
+from mlpilot.search.candidates import candidates_for
+from mlpilot.search.cv import make_folds
+from mlpilot.search.presets import get_preset
+from mlpilot.search.scheduler import run_search
+from mlpilot.search.trial import Candidate
+
+
+def test_folds_cover_every_row_once_and_keep_rare_classes():
+    y = np.array([0] * 50 + [1] * 30 + [2] * 2)
+    folds = make_folds(y, Task.MULTICLASS, 5, seed=0)
+    seen = np.concatenate([va for _, va in folds])
+    assert sorted(seen) == list(range(len(y)))
+    assert all(set(y[tr]) >= {0, 1} for tr, _ in folds)
+
+
+def _problem(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    return X, y
+
+
+def test_search_returns_out_of_fold_predictions_for_every_candidate():
+    X, y = _problem()
+    ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
+    cands = candidates_for(get_preset("fast"), Task.BINARY)
+    results = run_search(cands, X, y, make_folds(y, Task.BINARY, 3, 0), ctx, get_metric("auc", Task.BINARY),
+                         Budget.starting_now(30))
+    assert [r.name for r in results] == [c.name for c in cands]
+    for r in results:
+        assert r.oof.shape == (len(y), 2) and r.score > 0.9 and len(r.models) == 3
+
+
+def test_search_stops_at_the_budget_but_always_returns_a_model():
+    X, y = _problem(n=5000)
+    ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
+    slow = {"learning_rate": 0.0005, "n_estimators": 100000}
+    cands = [Candidate(f"slow_{i}", FAMILIES["lightgbm"], slow) for i in range(5)]
+    t0 = time.monotonic()
+    results = run_search(cands, X, y, make_folds(y, Task.BINARY, 3, 0), ctx, get_metric("auc", Task.BINARY),
+                         Budget.starting_now(1.5))
+    assert time.monotonic() - t0 < 4.0
+    assert 1 <= len(results) < 5
+
+
+def test_search_with_no_time_left_still_trains_the_first_candidate():
+    X, y = _problem()
+    ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
+    cands = candidates_for(get_preset("fast"), Task.BINARY)
+    results = run_search(cands, X, y, make_folds(y, Task.BINARY, 3, 0), ctx, get_metric("auc", Task.BINARY),
+                         Budget.starting_now(0.0))
+    assert len(results) == 1
+
+
+def test_all_failing_candidates_raise_time_budget_error():
+    class Broken:
+        key = "broken"
+
+        def fit(self, *a, **k):
+            raise ValueError("boom")
+
+    X, y = _problem()
+    ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
+    with pytest.raises(TimeBudgetError, match="No model could be trained"):
+        run_search([Candidate("b", Broken(), {})], X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
+                   get_metric("auc", Task.BINARY), Budget.starting_now(5))
