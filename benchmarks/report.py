@@ -29,10 +29,15 @@ def read_records(path):
 
 
 def own_figure(record):
-    """mlpilot's main-metric figure: a number, or FAIL for an error or time-out."""
+    """mlpilot's main-metric figure: a number, or FAIL for an error or time-out.
+
+    Rounded as peers.md rounds (4 decimals, 1 from 1000 up), so that figures that look
+    equal in the table also tie in ranks and tallies.
+    """
     if record.get("status") != "ok" or record.get("score") is None:
         return FAIL
-    return record["score"]
+    value = record["score"]
+    return round(value, 1 if abs(value) >= 1000 else 4)
 
 
 def fmt_figure(value, status="ok"):
@@ -62,7 +67,10 @@ def table_rows(records, peers):
 
 def markdown_table(rows):
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
-    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+
+    def line(cells):
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+
     return "\n".join([line(rows[0]), line(["-" * w for w in widths])] + [line(r) for r in rows[1:]])
 
 
@@ -111,11 +119,11 @@ def budget_line(records):
 
 
 def failure_lines(records):
-    failed = [r for r in records if r.get("status") != "ok"]
-    if not failed:
-        return []
-    return ["", "Failures:"] + [f"- {r['dataset']}: {r['status']}: {r.get('error') or ''}"
-                                for r in failed]
+    lines = [f"- {r['dataset']}: {r['status']}: {r.get('error') or ''}"
+             for r in records if r.get("status") != "ok"]
+    lines += [f"- {r['dataset']}: latency not measured: {r['latency_error']}"
+              for r in records if r.get("latency_error")]
+    return ["", "Failures:"] + lines if lines else []
 
 
 def summary(records, peers):

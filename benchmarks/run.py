@@ -57,7 +57,8 @@ def parse_args(argv=None):
     which = p.add_mutually_exclusive_group()
     which.add_argument("--datasets", help="comma-separated dataset names")
     which.add_argument("--all", action="store_true", help="every dataset of datasets/manifest.json")
-    p.add_argument("--budget", type=float, default=60, help="fit time limit in seconds (default 60)")
+    p.add_argument("--budget", type=float, default=60,
+                   help="fit time limit in seconds (default 60)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path, default=REPO / "bench-results", help="results folder")
     p.add_argument("--run-name", default=None, help="results file name (default: timestamped)")
@@ -65,8 +66,9 @@ def parse_args(argv=None):
     p.add_argument("--summary", type=Path, metavar="FILE.jsonl",
                    help="print the table of an existing results file and exit")
     args = p.parse_args(argv)
-    args.bench_dir = args.bench_dir or default_bench_dir()
-    args.run_name = args.run_name or time.strftime(f"mlpilot-b{args.budget:g}-s{args.seed}-%Y%m%d-%H%M%S")
+    args.bench_dir = (args.bench_dir or default_bench_dir()).resolve()
+    default_name = f"mlpilot-b{args.budget:g}-s{args.seed}-%Y%m%d-%H%M%S"
+    args.run_name = args.run_name or time.strftime(default_name)
     return p, args
 
 
@@ -74,7 +76,10 @@ def select_datasets(parser, args):
     """Dataset names of this run, in order; unknown names are a usage error."""
     splits = args.bench_dir / "splits"
     if args.all:
-        manifest = json.loads((args.bench_dir / "datasets" / "manifest.json").read_text())
+        manifest_path = args.bench_dir / "datasets" / "manifest.json"
+        if not manifest_path.exists():
+            parser.error(f"--all needs {manifest_path}, which does not exist")
+        manifest = json.loads(manifest_path.read_text())
         names = [d["name"] for d in manifest["datasets"]]
         missing = [n for n in names if not (splits / n / "split.json").exists()]
         if missing:
@@ -98,7 +103,8 @@ def subprocess_env():
     """Environment of the runs; the repo's src/ is added when mlpilot is not installed."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     if find_spec("mlpilot") is None and (REPO / "src" / "mlpilot").is_dir():
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH")]))
+        paths = [str(REPO / "src"), env.get("PYTHONPATH")]
+        env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     return env
 
 
@@ -140,8 +146,9 @@ def fit_and_predict(rec, split, info, work, args, env):
     check_step(fit, limit, "fit")
     if rec["model_mb"] is None:
         raise StepFailed("error", f"fit exited with 0 but wrote no model at {model}")
-    pred = measured_step(cli_command() + ["predict", model, split / "test_X.parquet", "--out", preds],
-                         PREDICT_LIMIT_S, work / "predict", work, env)
+    pred = measured_step(
+        cli_command() + ["predict", model, split / "test_X.parquet", "--out", preds],
+        PREDICT_LIMIT_S, work / "predict", work, env)
     rec.update(predict_s=pred.wall_s, predict_peak_rss_mb=pred.peak_rss_mb,
                peak_rss_mb=max(fit.peak_rss_mb, pred.peak_rss_mb))
     check_step(pred, PREDICT_LIMIT_S, "predict")
@@ -199,12 +206,14 @@ def run_dataset(name, args, env):
 
 
 def progress_line(i, n, rec):
-    num = lambda key, pattern: "—" if rec.get(key) is None else pattern.format(rec[key])  # noqa: E731
+    def num(key, pattern):
+        return "—" if rec.get(key) is None else pattern.format(rec[key])
+
     return (f"[{i}/{n}] {rec['dataset']:<28} {rec['task']:<10} {rec['status']:<7} "
             f"{rec['metric']}={num('score', '{:.4f}')} fit={num('fit_s', '{:.1f}')}s "
             f"predict={num('predict_s', '{:.2f}')}s latency={num('latency_ms', '{:.2f}')}ms "
             f"rss={num('peak_rss_mb', '{:.0f}')}MB model={num('model_mb', '{:.2f}')}MB"
-            + (f"  {rec['error']}" if rec["error"] else ""))
+            + "".join(f"  {rec[k]}" for k in ("error", "latency_error") if rec.get(k)))
 
 
 def run(parser, args):

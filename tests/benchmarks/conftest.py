@@ -1,0 +1,8 @@
+"""Make the repo's benchmarks/ modules (scoring, peers, ...) importable by the tests."""
+
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+if str(BENCHMARKS) not in sys.path:
+    sys.path.insert(0, str(BENCHMARKS))
