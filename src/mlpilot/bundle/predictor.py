@@ -152,6 +152,7 @@ def load(path: str | os.PathLike) -> Predictor:
     """Load the bundle at ``path`` after verifying every file's sha256."""
     path = Path(path)
     manifest = read_manifest(path)
+    _check_versions(path, manifest.get("versions", {}))
     schema = Schema.from_dict(manifest["schema"])
     try:
         pre = TablePreprocessor.from_dict(schema, json.loads((path / PREPROCESSOR_FILE).read_text()))
@@ -163,6 +164,22 @@ def load(path: str | os.PathLike) -> Predictor:
     info = {k: v for k, v in manifest.items() if k not in skip}
     return Predictor(schema, Task(manifest["task"]), manifest["metric"], manifest["classes"], pre, members,
                      manifest["leaderboard"], info, path)
+
+
+def _check_versions(path: Path, saved: dict[str, str]) -> None:
+    """Warn when a library that reads the payload has another major version than at save time."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    for pkg in ("lightgbm", "scikit-learn", "numpy"):
+        if pkg not in saved:
+            continue
+        try:
+            now = version(pkg)
+        except PackageNotFoundError:
+            raise BundleError(f"Bundle '{path}' needs {pkg} {saved[pkg]}, which is not installed.") from None
+        if now.split(".")[0] != str(saved[pkg]).split(".")[0]:
+            logger.warning("Bundle '%s' was saved with %s %s; %s is installed. Predictions may differ.",
+                           path, pkg, saved[pkg], now)
 
 
 def _load_member(directory: Path, entry: dict[str, Any]) -> Member:
