@@ -29,7 +29,9 @@ from sklearn.utils.validation import (
 )
 
 from mlpilot import pipeline
+from mlpilot.evaluate.metrics import METRICS
 from mlpilot.exceptions import ConfigError, NotFittedError
+from mlpilot.search.presets import PRESETS
 
 __all__ = ["AutoClassifier", "AutoRegressor"]
 
@@ -55,7 +57,7 @@ def _free_name(columns: list[str]) -> str:
 class _AutoEstimator(BaseEstimator):
     """What AutoClassifier and AutoRegressor share: validation, the call to the pipeline, the table."""
 
-    _task_for_y: str  # "regression", or "classification" (binary or multiclass from the labels)
+    _y_numeric: bool  # regression: y is converted to floats
 
     def __init__(self, time_limit: float = 60.0, metric: str = "auto", preset: str = "balanced",
                  random_state: int | np.random.RandomState | None = 0):
@@ -79,7 +81,7 @@ class _AutoEstimator(BaseEstimator):
 
     def _fit_table(self, X: Any, y: Any) -> tuple[pd.DataFrame, np.ndarray]:
         """The features as a table (new copy) and y as a 1-d array, checked as scikit-learn does."""
-        y_numeric = self._task_for_y == "regression"
+        y_numeric = self._y_numeric
         if _is_mixed_frame(X):
             X, y = validate_data(self, X, y, skip_check_array=True)
             y = column_or_1d(y, warn=True)
@@ -112,24 +114,32 @@ class _AutoEstimator(BaseEstimator):
         return pd.DataFrame(X, columns=self._columns())
 
     # ------------------------------------------------------------------ training
-    def _seed(self) -> int:
-        if isinstance(self.random_state, numbers.Integral) and not isinstance(self.random_state, bool):
-            return int(self.random_state)
-        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-
-    def _time_limit(self) -> float:
+    def _pipeline_params(self) -> dict[str, Any]:
+        """The parameters checked and turned into keyword arguments of :func:`mlpilot.pipeline.fit`."""
+        name = type(self).__name__
         limit = self.time_limit
-        if isinstance(limit, numbers.Real) and not isinstance(limit, bool) and np.isfinite(limit) and limit > 0:
-            return float(limit)
-        raise ConfigError(f"The 'time_limit' parameter of {type(self).__name__} must be a positive number of "
-                          f"seconds; got {limit!r}.")
+        if not (isinstance(limit, numbers.Real) and not isinstance(limit, bool) and np.isfinite(limit)
+                and limit > 0):
+            raise ConfigError(f"The 'time_limit' parameter of {name} must be a positive number of seconds; "
+                              f"got {limit!r}.")
+        if not (isinstance(self.preset, str) and self.preset in PRESETS):
+            raise ConfigError(f"The 'preset' parameter of {name} must be one of {', '.join(PRESETS)}; "
+                              f"got {self.preset!r}.")
+        metrics = ["auto"] + [m for m, v in METRICS.items() if v.classification is not self._y_numeric]
+        if not (isinstance(self.metric, str) and self.metric in metrics):
+            raise ConfigError(f"The 'metric' parameter of {name} must be one of {', '.join(metrics)}; "
+                              f"got {self.metric!r}.")
+        if isinstance(self.random_state, numbers.Integral) and not isinstance(self.random_state, bool):
+            seed = int(self.random_state)
+        else:
+            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        return {"time_limit": float(limit), "preset": self.preset, "metric": self.metric, "seed": seed}
 
-    def _fit_pipeline(self, table: pd.DataFrame, target: np.ndarray, task: str) -> None:
-        time_limit = self._time_limit()
+    def _fit_pipeline(self, table: pd.DataFrame, target: np.ndarray, task: str, params: dict[str, Any]) -> None:
         name = _free_name(list(table.columns))
         table[name] = target
-        self.predictor_ = pipeline.fit(table, name, time_limit=time_limit, task=task, metric=self.metric,
-                                       preset=self.preset, seed=self._seed())
+        keep = [c for c in table.columns if c != name]  # an estimator uses every column it is given
+        self.predictor_ = pipeline.fit(table, name, task=task, keep=keep, **params)
 
     # ------------------------------------------------------------------ reports
     def leaderboard(self) -> pd.DataFrame:
@@ -167,10 +177,11 @@ class AutoClassifier(ClassifierMixin, _AutoEstimator):
         Only when X was a DataFrame with string column names.
     """
 
-    _task_for_y = "classification"
+    _y_numeric = False
 
     def fit(self, X: Any, y: Any) -> AutoClassifier:
         """Search and ensemble models for predicting ``y`` from ``X``; returns self."""
+        params = self._pipeline_params()
         table, y = self._fit_table(X, y)
         check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
@@ -179,7 +190,7 @@ class AutoClassifier(ClassifierMixin, _AutoEstimator):
                              f"data contains only one class: {classes[0]!r}.")
         self.classes_ = classes
         task = "binary" if len(classes) == 2 else "multiclass"
-        self._fit_pipeline(table, codes.astype(np.int64), task)
+        self._fit_pipeline(table, codes.astype(np.int64), task, params)
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -221,12 +232,13 @@ class AutoRegressor(RegressorMixin, _AutoEstimator):
         Only when X was a DataFrame with string column names.
     """
 
-    _task_for_y = "regression"
+    _y_numeric = True
 
     def fit(self, X: Any, y: Any) -> AutoRegressor:
         """Search and ensemble models for predicting ``y`` from ``X``; returns self."""
+        params = self._pipeline_params()
         table, y = self._fit_table(X, y)
-        self._fit_pipeline(table, np.asarray(y, dtype=np.float64), "regression")
+        self._fit_pipeline(table, np.asarray(y, dtype=np.float64), "regression", params)
         return self
 
     def predict(self, X: Any) -> np.ndarray:

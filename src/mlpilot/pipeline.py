@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import logging
 import os
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -75,12 +76,13 @@ def _check_time_limit(time_limit: float) -> None:
 def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: float = 60.0,
         task: str = "auto", metric: str = "auto", preset: str = "balanced", seed: int = 0,
         out: str | os.PathLike | None = None, on_event: Event | None = None,
-        time_spent: float = 0.0) -> Predictor:
+        time_spent: float = 0.0, keep: Sequence[str] = ()) -> Predictor:
     """Train the best model for predicting ``target`` from the other columns of ``data``.
 
     ``time_limit`` (seconds) covers the whole fit, saving included; ``time_spent`` is time
     already used before this call (the CLI passes its start-up time). With ``out`` the
-    model is saved there as a bundle.
+    model is saved there as a bundle. Columns in ``keep`` are used even if they look like
+    identifiers.
     """
     _check_time_limit(time_limit)
     budget = Budget.starting_now(float(time_limit), time_spent)
@@ -93,7 +95,7 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     the_task = infer_task(y_raw, task)
     the_metric = get_metric(metric, the_task)
     y, classes = encode_target(y_raw.reset_index(drop=True), the_task)
-    schema = infer_schema(df, target)
+    schema = infer_schema(df, target, keep)
     if not schema.features:
         raise DataError("No column is usable as a feature (all are identifiers or constant); "
                         f"dropped: {', '.join(c.name for c in schema.columns)}.")

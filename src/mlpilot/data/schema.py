@@ -12,10 +12,13 @@ import re
 import warnings
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from mlpilot.exceptions import SchemaError
 
 logger = logging.getLogger(__name__)
 
@@ -163,8 +166,8 @@ def _numeric_kind(name: str, values: pd.Series) -> tuple[ColumnKind, str | None]
     return ColumnKind.NUMERIC, None
 
 
-def infer_column(name: str, s: pd.Series) -> Column:
-    """Infer one column's kind from its dtype and values."""
+def infer_column(name: str, s: pd.Series, keep: bool = False) -> Column:
+    """Infer one column's kind from its dtype and values; ``keep`` never drops it as an identifier."""
     dtype = storage_dtype(s)
     values = s.dropna()
     missing = float(1 - len(values) / len(s)) if len(s) else 0.0
@@ -181,16 +184,24 @@ def infer_column(name: str, s: pd.Series) -> Column:
         kind, dropped = _numeric_kind(name, values)
     else:
         kind, dropped = _string_kind(name, values, len(s))
+    if keep and kind is ColumnKind.IDENTIFIER:
+        kind, dropped = (ColumnKind.NUMERIC if dtype == "number" else ColumnKind.CATEGORICAL), None
     return Column(name, kind, dtype, missing, n_unique, dropped)
 
 
-def infer_schema(df: pd.DataFrame, target: str | None = None) -> Schema:
-    """Infer the Schema of ``df``; the target column, if given, is not a feature."""
+def infer_schema(df: pd.DataFrame, target: str | None = None, keep: Sequence[str] = ()) -> Schema:
+    """Infer the Schema of ``df``; the target column, if given, is not a feature.
+
+    Columns named in ``keep`` are used as features even when they look like identifiers.
+    """
+    unknown = [k for k in keep if k not in df.columns]
+    if unknown:
+        raise SchemaError(f"--keep names column '{unknown[0]}', which is not in the data.")
     columns = []
     for name in df.columns:
         if name == target:
             continue
-        col = infer_column(str(name), df[name])
+        col = infer_column(str(name), df[name], keep=name in keep)
         if col.dropped:
             logger.warning("Column '%s' is not used as a feature (%s).", col.name, col.dropped)
         columns.append(col)
