@@ -29,12 +29,14 @@ from mlpilot.search.budget import Budget
 from mlpilot.search.candidates import candidates_for
 from mlpilot.search.cv import make_folds
 from mlpilot.search.presets import get_preset
+from mlpilot.search.refit import refit_full
 from mlpilot.search.scheduler import Event, run_search
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["fit", "load_training_table", "encode_target"]
 
+REFIT_SHARE = 0.2  # of the time left after preparing the data, kept for refitting on all rows
 SMALL_DATA_ROWS = 5000  # below this, one thread per model is faster than two
 
 
@@ -105,10 +107,14 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     n_jobs = 1 if len(df) < SMALL_DATA_ROWS else config.threads()
     ctx = FitContext(the_task, len(classes or []), pre.categorical_, seed, n_jobs)
     folds = make_folds(y, the_task, chosen.n_folds, seed)
-    search_budget = budget.reserve(min(0.3 * time_limit, 1.0 + 0.06 * time_limit))
+    save_budget = budget.reserve(min(0.3 * time_limit, 1.0 + 0.06 * time_limit))
+    search_budget = save_budget.reserve(REFIT_SHARE * save_budget.remaining())
     results = run_search(candidates_for(chosen, the_task), M, y, folds, ctx, the_metric, search_budget, on_event)
     weights = greedy_selection([r.oof for r in results], y, the_metric, chosen.ensemble_rounds)
     blend = sum(w * results[i].oof for i, w in weights.items())
+    if on_event:
+        on_event("trial_start", {"name": "refit on all rows", "family": "refit"})
+    refit_full(results, sorted(weights, key=weights.get, reverse=True), M, y, ctx, save_budget)
     members = [Member(results[i].name, results[i].family, results[i].config, w, results[i].models)
                for i, w in weights.items()]
     board = leaderboard_rows(results, weights, the_metric(y, blend), the_metric)

@@ -72,6 +72,10 @@ class ModelFamily(ABC):
         """Hyperparameter ranges: name -> (kind, low, high) with kind 'int', 'float' or 'logfloat'."""
         return {}
 
+    def refit_config(self, config: dict[str, Any], fold_models: list[FittedModel]) -> dict[str, Any]:
+        """The configuration for one model on all rows, given the fold models (e.g. their rounds)."""
+        return config
+
     @abstractmethod
     def fit(self, X: np.ndarray, y: np.ndarray, config: dict[str, Any], ctx: FitContext,
             X_val: np.ndarray | None = None, y_val: np.ndarray | None = None) -> FittedModel:

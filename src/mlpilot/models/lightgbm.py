@@ -14,6 +14,8 @@ from mlpilot.models.base import FitContext, FittedModel, ModelFamily
 __all__ = ["LightGBMFamily", "LightGBMModel"]
 
 EARLY_STOPPING_ROUNDS = 50
+MIN_LOGLOSS_GAIN = 1e-4  # smaller gains over EARLY_STOPPING_ROUNDS rounds are noise (separable data)
+REFIT_ROUNDS_FACTOR = 1.1  # all rows instead of (k-1)/k of them: a few more rounds
 MAX_ROUNDS = 5000
 SMALL_BATCH = 2000
 
@@ -65,6 +67,10 @@ class LightGBMModel(FittedModel):
         booster.best_iteration = 0
         return cls(booster, Task(meta["task"]))
 
+    @property
+    def rounds(self) -> int:
+        return int(self.booster.best_iteration or self.booster.current_iteration())
+
     def meta(self) -> dict[str, Any]:
         return {"task": str(self.task), "n_trees": int(self.booster.num_trees())}
 
@@ -75,12 +81,16 @@ class LightGBMFamily(ModelFamily):
 
     def default_configs(self, task: Task) -> list[dict[str, Any]]:
         return [
-            {"learning_rate": 0.05, "num_leaves": 31, "min_child_samples": 20, "feature_fraction": 0.9},
-            {"learning_rate": 0.03, "num_leaves": 127, "min_child_samples": 10, "feature_fraction": 0.7,
+            {"learning_rate": 0.1, "num_leaves": 31, "min_child_samples": 20},
+            {"learning_rate": 0.05, "num_leaves": 63, "min_child_samples": 10, "feature_fraction": 0.8,
              "lambda_l2": 1.0},
-            {"learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 30, "feature_fraction": 0.6,
+            {"learning_rate": 0.1, "num_leaves": 15, "min_child_samples": 30, "feature_fraction": 0.6,
              "bagging_fraction": 0.8, "bagging_freq": 1, "extra_trees": True},
         ]
+
+    def refit_config(self, config: dict[str, Any], fold_models: list[FittedModel]) -> dict[str, Any]:
+        rounds = np.mean([m.rounds for m in fold_models if isinstance(m, LightGBMModel)])
+        return {**config, "n_estimators": max(1, int(round(rounds * REFIT_ROUNDS_FACTOR)))}
 
     def search_space(self, task: Task) -> dict[str, tuple]:
         return {
@@ -105,7 +115,9 @@ class LightGBMFamily(ModelFamily):
         valid = []
         if X_val is not None and y_val is not None and len(y_val):
             valid = [lgb.Dataset(X_val, y_val, reference=train, categorical_feature=cats or "auto")]
-            callbacks.append(lgb.early_stopping(EARLY_STOPPING_ROUNDS, first_metric_only=True, verbose=False))
+            gain = MIN_LOGLOSS_GAIN if ctx.task.is_classification else 0.0
+            callbacks.append(lgb.early_stopping(EARLY_STOPPING_ROUNDS, first_metric_only=True, verbose=False,
+                                                min_delta=gain))
         elif "n_estimators" not in config:
             rounds = 300
         booster = lgb.train(params, train, num_boost_round=rounds, valid_sets=valid, callbacks=callbacks)
