@@ -57,15 +57,25 @@ def _setup_logging(verbose: int) -> None:
 
 
 def _read(data: Path | None, sql: str | None, db: str | None):
+    """The table from DATA or --sql; io raises ConfigError when neither or both are given."""
     from mlpilot.data.io import read_table
 
-    if data is None and sql is None:
-        raise MlpilotErrorUsage("DATA is missing: give a table file or a query with --sql.")
-    return read_table(None if sql else data, sql=sql, db=db)
+    return read_table(data, sql=sql, db=db)
 
 
-class MlpilotErrorUsage(MlpilotError, ValueError):
-    """A CLI usage error detected after parsing."""
+def _source(data: Path | None, sql: str | None) -> str:
+    """How error messages name the input: the data file, or the query."""
+    if sql:
+        short = " ".join(sql.split())
+        return f"the SQL query '{short if len(short) <= 60 else short[:57] + '...'}'"
+    return f"data file '{data}'"
+
+
+def _load(model: Path):
+    """The bundle at MODEL, loaded with every file's sha256 checked."""
+    from mlpilot.bundle.predictor import load
+
+    return load(model)
 
 
 @app.command()
@@ -93,6 +103,7 @@ def fit(
     from mlpilot.pipeline import fit as run_fit
 
     spent = time.monotonic() - _STARTED + _import_seconds()
+    _check_bundle_out(out)
     df = _read(data, sql, db)
     with FitProgress(time_limit, spent, enabled=not quiet) as bar:
         predictor = run_fit(df, target, time_limit=time_limit, task=task, metric=metric, preset=preset,
@@ -120,13 +131,14 @@ def predict(
     regression: a `prediction` column. Rows keep the input order.
     """
     _setup_logging(verbose)
-    from mlpilot.bundle.predictor import load
-    from mlpilot.cli.output import write_predictions
+    from mlpilot.cli.output import check_predictions_path, write_predictions
+    from mlpilot.data.validate import check_frame
 
     if out is not None:
-        _check_out(out)
-    predictor = load(model)
+        check_predictions_path(out)
+    predictor = _load(model)
     df = _read(data, sql, db)
+    check_frame(df, predictor.schema, _source(data, sql))  # names the file in the message
     preds = _predictions(predictor, df)
     if out is None:
         preds.to_csv(sys.stdout, index=False)
@@ -134,13 +146,16 @@ def predict(
         write_predictions(preds, out)
 
 
-def _check_out(out: Path) -> None:
-    from mlpilot.cli.output import PREDICTION_FORMATS
+def _check_bundle_out(out: Path) -> None:
+    """Refuse an --out that cannot take a bundle before training, not after."""
+    from mlpilot.bundle.store import MANIFEST
     from mlpilot.exceptions import ConfigError
 
-    if out.suffix.lower() not in PREDICTION_FORMATS:
-        raise ConfigError(f"--out '{out}' has the extension '{out.suffix or '(none)'}'; allowed: "
-                          f"{', '.join(PREDICTION_FORMATS)}.")
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out '{out}' is an existing file; give a new or empty directory for the model.")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise ConfigError(f"--out '{out}' is a directory that is neither empty nor an mlpilot bundle; "
+                          "give a new or empty directory for the model.")
 
 
 def _predictions(predictor, df):
@@ -165,11 +180,15 @@ def evaluate(
 ) -> None:
     """Score MODEL on DATA, which must hold the target column."""
     _setup_logging(verbose)
-    from mlpilot.bundle.predictor import load
     from mlpilot.cli.output import metrics_table, stdout_console
+    from mlpilot.data.validate import check_frame, check_target_column
 
-    predictor = load(model)
-    metrics = predictor.evaluate(_read(data, sql, db))
+    predictor = _load(model)
+    df = _read(data, sql, db)
+    source = _source(data, sql)  # checked here so that the messages name the file
+    check_target_column(df, predictor.schema, source, numeric=not predictor.task.is_classification)
+    check_frame(df.drop(columns=[predictor.target]), predictor.schema, source)
+    metrics = predictor.evaluate(df)
     if as_json:
         typer.echo(json.dumps(metrics))
     else:
@@ -186,17 +205,43 @@ def _import_seconds() -> float:
         return 0.0
 
 
+def _one_line(err: BaseException) -> str:
+    """The message on one line: a line break in it would break the one-line contract on stderr."""
+    return " ".join(line.strip() for line in str(err).splitlines() if line.strip())
+
+
+def _click_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """(usage errors, aborts) of the click in use: typer >= 0.2x vendors it, older typer imports it."""
+    usage: list[type[BaseException]] = []
+    aborts: list[type[BaseException]] = [typer.Abort]
+    if hasattr(typer, "TyperException"):
+        usage.append(typer.TyperException)
+    try:
+        import click
+    except ImportError:
+        pass
+    else:
+        usage.append(click.ClickException)
+        aborts.append(click.exceptions.Abort)
+    return tuple(usage), tuple(aborts)
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into one line and exit code 2."""
+    usage_errors, aborts = _click_errors()
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except MlpilotError as err:
-        typer.echo(f"error: {err}", err=True)
+        typer.echo(f"error: {_one_line(err)}", err=True)
         sys.exit(2)
-    except __import__("click").exceptions.ClickException as err:
-        err.show()
+    except usage_errors as err:
+        show = getattr(err, "show", None)
+        if show is not None:
+            show()
+        else:
+            typer.echo(f"Error: {err}", err=True)
         sys.exit(2)
-    except __import__("click").exceptions.Abort:
+    except aborts:
         typer.echo("Aborted.", err=True)
         sys.exit(130)
     except KeyboardInterrupt:
@@ -205,5 +250,8 @@ def main() -> None:
     except Exception as err:  # noqa: BLE001 - last resort: a bug, not bad input
         if os.environ.get("MLPILOT_DEBUG"):
             raise
-        typer.echo(f"internal error: {type(err).__name__}: {err} (set MLPILOT_DEBUG=1 for the traceback)", err=True)
+        typer.echo(f"internal error: {type(err).__name__}: {_one_line(err)} (set MLPILOT_DEBUG=1 for the "
+                   "traceback)", err=True)
         sys.exit(1)
+    if isinstance(code, int) and code:  # a typer.Exit(code) raised by a command
+        sys.exit(code)

@@ -12,20 +12,26 @@ from rich.table import Table
 
 from mlpilot.exceptions import ConfigError
 
-__all__ = ["write_predictions", "leaderboard_table", "metrics_table", "PREDICTION_FORMATS"]
+__all__ = ["check_predictions_path", "write_predictions", "leaderboard_table", "metrics_table", "PREDICTION_FORMATS"]
 
 PREDICTION_FORMATS = (".csv", ".parquet")
 
 
-def write_predictions(df: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write ``df`` as csv or parquet (by extension) through a temporary file renamed into place."""
+def check_predictions_path(path: str | os.PathLike) -> Path:
+    """Refuse a predictions path that cannot be written, before any work is done."""
     path = Path(path)
-    ext = path.suffix.lower()
-    if ext not in PREDICTION_FORMATS:
-        raise ConfigError(f"--out '{path}' has the extension '{ext or '(none)'}'; allowed: "
+    if path.suffix.lower() not in PREDICTION_FORMATS:
+        raise ConfigError(f"--out '{path}' has the extension '{path.suffix or '(none)'}'; allowed: "
                           f"{', '.join(PREDICTION_FORMATS)}.")
     if path.is_dir():
         raise ConfigError(f"--out '{path}' is a directory; give a file name ending in .csv or .parquet.")
+    return path
+
+
+def write_predictions(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write ``df`` as csv or parquet (by extension) through a temporary file renamed into place."""
+    path = check_predictions_path(path)
+    ext = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=ext, dir=path.parent)
     os.close(fd)

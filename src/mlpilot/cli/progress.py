@@ -15,7 +15,7 @@ class FitProgress:
     """Context manager; pass ``.on_event`` to ``mlpilot.fit``. The bar fills with the time budget."""
 
     def __init__(self, time_limit: float, already: float, enabled: bool = True):
-        self.limit, self.start = time_limit, time.monotonic() - already
+        self.limit, self.start, self.enabled = time_limit, time.monotonic() - already, enabled
         self.progress = Progress(TextColumn("[bold]{task.description:<28}"), BarColumn(),
                                  TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
                                  console=Console(stderr=True), transient=False, disable=not enabled)
@@ -29,6 +29,8 @@ class FitProgress:
             self.progress.update(self.task, completed=min(self.limit, time.monotonic() - self.start))
 
     def on_event(self, kind: str, info: dict) -> None:
+        if not self.enabled:
+            return
         if kind == "trial_start":
             self.progress.update(self.task, description=f"training {info['name']}")
         elif kind == "trial_end" and info.get("score") is not None:
@@ -39,8 +41,13 @@ class FitProgress:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, exc, tb) -> None:
         self._stop.set()
         self._thread.join()
-        self.progress.update(self.task, description="done", completed=self.limit)
-        self.progress.stop()
+        if exc_type is None:
+            self.progress.update(self.task, description="done", completed=self.limit)
+            self.progress.stop()
+        elif self.enabled:  # leave no bar (nor blank line) behind: the error message is the last line
+            self.progress.update(self.task, visible=False)
+            self.progress.live.transient = True
+            self.progress.live.stop()

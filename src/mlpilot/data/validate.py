@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from mlpilot.data.schema import ColumnKind, Schema, parse_datetime_strings, parse_numeric_strings
 from mlpilot.exceptions import SchemaError
 
-__all__ = ["check_columns", "check_frame"]
+__all__ = ["check_columns", "check_frame", "check_target_column"]
 
 _BOOL_STRINGS = {"true", "false", "1", "0", "yes", "no", "t", "f", "y", "n", "1.0", "0.0"}
 
@@ -16,7 +17,7 @@ def check_columns(df: pd.DataFrame, schema: Schema, source: str = "the data") ->
     """Raise SchemaError if ``df`` lacks a feature column or repeats a column name."""
     dupes = df.columns[df.columns.duplicated()].unique().tolist()
     if dupes:
-        raise SchemaError(f"Column {dupes[0]!r} appears more than once in {source}; column names must be "
+        raise SchemaError(f"Column '{dupes[0]}' appears more than once in {source}; column names must be "
                           "unique. Rename or remove the duplicate.")
     missing = [c.name for c in schema.features if c.name not in df.columns]
     if missing:
@@ -25,31 +26,38 @@ def check_columns(df: pd.DataFrame, schema: Schema, source: str = "the data") ->
                           "with it. Add the column (values may be empty) and try again.")
 
 
-def _bad_example(raw: pd.Series, parsed: pd.Series) -> object | None:
-    bad = raw.notna() & parsed.isna()
-    return raw[bad].iloc[0] if bad.any() else None
+def _bad_value(s: pd.Series, bad: pd.Series) -> str | None:
+    """'the value 'abc' (row 3, and 2 more rows)' for the first bad value of ``s``, or None if none is bad."""
+    positions = np.flatnonzero(bad.to_numpy(dtype=bool))
+    if len(positions) == 0:
+        return None
+    value = s.iloc[positions[0]]
+    value = value.item() if isinstance(value, np.generic) else value
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    more = f", and {len(positions) - 1} more row{'s' * (len(positions) > 2)}" if len(positions) > 1 else ""
+    return f"the value {shown} (row {positions[0] + 1}{more})"
 
 
 def _check_column(s: pd.Series, kind: ColumnKind, name: str, source: str) -> None:
     if kind is ColumnKind.NUMERIC and not pd.api.types.is_numeric_dtype(s):
-        bad = _bad_example(s, parse_numeric_strings(s))
+        bad = _bad_value(s, s.notna() & parse_numeric_strings(s).isna())
         if bad is not None:
-            raise SchemaError(f"Column '{name}' in {source} has the value {bad!r}, but the model was trained "
-                              "on numbers. Send a number or leave the value empty.")
+            raise SchemaError(f"Column '{name}' in {source} has {bad}, but the model was trained on numbers. "
+                              "Send numbers, or leave a value empty if it is unknown.")
     elif kind is ColumnKind.DATETIME and not pd.api.types.is_datetime64_any_dtype(s):
         if pd.api.types.is_numeric_dtype(s) and s.notna().any():
-            raise SchemaError(f"Column '{name}' in {source} holds numbers, but the model was trained on dates. "
-                              "Send dates as text such as '2024-01-31' or '2024-01-31T12:00:00'.")
-        bad = _bad_example(s, parse_datetime_strings(s))
+            raise SchemaError(f"Column '{name}' in {source} holds numbers ({s.dtype}), but the model was trained "
+                              "on dates. Send dates as text such as '2024-01-31' or '2024-01-31T12:00:00'.")
+        bad = _bad_value(s, s.notna() & parse_datetime_strings(s).isna())
         if bad is not None:
-            raise SchemaError(f"Column '{name}' in {source} has the value {bad!r}, which is not a date. "
-                              "Send dates such as '2024-01-31' or leave the value empty.")
+            raise SchemaError(f"Column '{name}' in {source} has {bad}, which is not a date, but the model was "
+                              "trained on dates. Send dates such as '2024-01-31', or leave a value empty.")
     elif kind is ColumnKind.BOOLEAN and not (pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s)):
-        text = s.dropna().astype(str).str.strip().str.lower()
-        bad = text[~text.isin(_BOOL_STRINGS)]
-        if len(bad):
-            raise SchemaError(f"Column '{name}' in {source} has the value {bad.iloc[0]!r}, but the model was "
-                              "trained on true/false values. Send true or false.")
+        text = s.astype("string").str.strip().str.lower()
+        bad = _bad_value(s, s.notna() & ~text.isin(_BOOL_STRINGS).fillna(False))
+        if bad is not None:
+            raise SchemaError(f"Column '{name}' in {source} has {bad}, but the model was trained on true/false "
+                              "values. Send true/false (or 1/0, yes/no), or leave a value empty.")
 
 
 def check_frame(df: pd.DataFrame, schema: Schema, source: str = "the data") -> None:
@@ -57,3 +65,26 @@ def check_frame(df: pd.DataFrame, schema: Schema, source: str = "the data") -> N
     check_columns(df, schema, source)
     for col in schema.features:
         _check_column(df[col.name], col.kind, col.name, source)
+
+
+def check_target_column(df: pd.DataFrame, schema: Schema, source: str = "the data", numeric: bool = False) -> None:
+    """Raise SchemaError unless ``df`` holds the target with at least one known value (numbers if ``numeric``).
+
+    For evaluation data: the true values the predictions are scored against.
+    """
+    name = schema.target
+    if name not in df.columns:
+        raise SchemaError(f"Column '{name}' (the target) is missing from {source}; scoring compares predictions "
+                          "with the true values, so add that column.")
+    y = df[name]
+    if isinstance(y, pd.DataFrame):
+        raise SchemaError(f"Column '{name}' appears more than once in {source}; column names must be unique. "
+                          "Rename or remove the duplicate.")
+    if not y.notna().any():
+        raise SchemaError(f"Column '{name}' (the target) in {source} has no known value: all {len(y)} are "
+                          "missing. Give rows whose true value is known.")
+    if numeric and not pd.api.types.is_numeric_dtype(y):
+        bad = _bad_value(y, y.notna() & parse_numeric_strings(y).isna())
+        if bad is not None:
+            raise SchemaError(f"Column '{name}' (the target) in {source} has {bad}, but the model predicts "
+                              "numbers. Give numbers, or leave a value empty to skip that row.")
