@@ -14,6 +14,6 @@ def test_every_error_is_a_builtin_too():
     assert issubclass(errors.DataError, ValueError)
     assert issubclass(errors.SchemaError, errors.DataError)
     assert issubclass(errors.BundleError, OSError)
-    assert issubclass(errors.NotFittedError, AttributeError)
+    assert issubclass(errors.NotFittedError, AttributeError) and issubclass(errors.NotFittedError, ValueError)
     for name in errors.__all__:
         assert issubclass(getattr(errors, name), errors.MlpilotError)

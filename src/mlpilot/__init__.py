@@ -7,9 +7,19 @@
 
 from mlpilot import exceptions as errors
 from mlpilot.bundle.predictor import Predictor, load
-from mlpilot.estimators import AutoClassifier, AutoRegressor
 from mlpilot.pipeline import fit
 
 __version__ = "0.1.0"
+
+
+
+def __getattr__(name: str):
+    """AutoClassifier and AutoRegressor load scikit-learn's estimator machinery only when asked for."""
+    if name in ("AutoClassifier", "AutoRegressor"):
+        from mlpilot import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'mlpilot' has no attribute {name!r}")
+
 
 __all__ = ["fit", "load", "Predictor", "AutoClassifier", "AutoRegressor", "errors", "__version__"]

@@ -35,6 +35,10 @@ from mlpilot.search.presets import PRESETS
 
 __all__ = ["AutoClassifier", "AutoRegressor"]
 
+
+class EstimatorNotFittedError(NotFittedError, SklearnNotFittedError):
+    """Caught by ``except mlpilot.errors.NotFittedError`` and by scikit-learn's own NotFittedError."""
+
 TARGET_NAME = "__mlpilot_target__"
 MIN_SAMPLES = 2
 
@@ -102,7 +106,7 @@ class _AutoEstimator(BaseEstimator):
         try:
             check_is_fitted(self, "predictor_")
         except SklearnNotFittedError as err:
-            raise NotFittedError(str(err)) from err
+            raise EstimatorNotFittedError(str(err)) from err
 
     def _table(self, X: Any) -> pd.DataFrame:
         """New data as a table with the training column names, after checking the model is fitted."""

@@ -7,8 +7,6 @@ parameter), what was received and what is allowed.
 
 from __future__ import annotations
 
-from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
-
 __all__ = [
     "MlpilotError",
     "DataError",
@@ -45,8 +43,8 @@ class BundleError(MlpilotError, OSError):
     """A saved model bundle is missing, incomplete, tampered with or of an unknown format."""
 
 
-class NotFittedError(MlpilotError, _SklearnNotFittedError):
-    """A model was used before it was fitted."""
+class NotFittedError(MlpilotError, ValueError, AttributeError):
+    """A model was used before it was fitted (like scikit-learn's, a ValueError and an AttributeError)."""
 
 
 class TimeBudgetError(MlpilotError, RuntimeError):

@@ -309,8 +309,6 @@ def test_predict_refuses_a_bundle_with_a_deleted_payload_file(run_cli, tmp_path,
     assert "missing" in message
 
 
-@pytest.mark.xfail(strict=True, reason="bundle/predictor.py load() reads manifest['schema'] and Task(...) "
-                                       "outside its try block, so an edited manifest is an internal error (1)")
 def test_predict_refuses_a_manifest_with_a_missing_field(run_cli, tmp_path, bundle_copy):
     manifest = bundle_copy / "manifest.json"
     content = json.loads(manifest.read_text())

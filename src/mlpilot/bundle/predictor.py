@@ -15,7 +15,7 @@ import pandas as pd
 from mlpilot.bundle.store import read_manifest, write_bundle
 from mlpilot.data.schema import Schema
 from mlpilot.data.task import Task
-from mlpilot.data.validate import check_frame
+from mlpilot.data.validate import check_frame, check_target_column
 from mlpilot.evaluate.metrics import metrics_for
 from mlpilot.exceptions import BundleError, SchemaError
 from mlpilot.models import FAMILIES
@@ -70,7 +70,7 @@ class Predictor:
         check_frame(X, self.schema, source)
         return self.preprocessor.transform(X)
 
-    def _raw(self, X: pd.DataFrame, source: str = "the data") -> np.ndarray:
+    def _raw(self, X: pd.DataFrame, source: str) -> np.ndarray:
         M = self._matrix(X, source)
         out = None
         for m in self.members:
@@ -78,31 +78,30 @@ class Predictor:
             out = p if out is None else out + p
         return out
 
-    def predict_proba(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Class probabilities, one column per class label, rows in input order."""
+    def predict_proba(self, X: pd.DataFrame, source: str = "the data") -> pd.DataFrame:
+        """Class probabilities, one column per class label, rows in input order.
+
+        ``source`` names the data in error messages (e.g. the file it came from).
+        """
         if not self.task.is_classification:
             raise SchemaError("predict_proba needs a classification model; this one does regression. Use predict.")
-        P = self._raw(X)
+        P = self._raw(X, source)
         P = P / P.sum(axis=1, keepdims=True)
         return pd.DataFrame(P, columns=list(self.classes), index=X.index)
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
+    def predict(self, X: pd.DataFrame, source: str = "the data") -> np.ndarray:
         """Predicted labels (classification) or values (regression), in input order."""
-        raw = self._raw(X)
+        raw = self._raw(X, source)
         if self.task is Task.REGRESSION:
             return raw
         return np.asarray(self.classes, dtype=object)[raw.argmax(axis=1)]
 
-    def evaluate(self, data: pd.DataFrame) -> dict[str, float]:
+    def evaluate(self, data: pd.DataFrame, source: str = "the data") -> dict[str, float]:
         """Every metric of the task on ``data``, which must hold the target column."""
-        from mlpilot.exceptions import SchemaError as _SE
-
-        if self.target not in data.columns:
-            raise _SE(f"Column '{self.target}' (the target) is missing from the evaluation data; "
-                      "evaluate needs the true values.")
+        check_target_column(data, self.schema, source, numeric=not self.task.is_classification)
         data = data[data[self.target].notna()]
         y_raw = data[self.target]
-        raw = self._raw(data.drop(columns=[self.target]))
+        raw = self._raw(data.drop(columns=[self.target]), source)
         if self.task is Task.REGRESSION:
             y = pd.to_numeric(y_raw, errors="coerce").to_numpy(dtype=float)
         else:
@@ -153,17 +152,17 @@ def load(path: str | os.PathLike) -> Predictor:
     path = Path(path)
     manifest = read_manifest(path)
     _check_versions(path, manifest.get("versions", {}))
-    schema = Schema.from_dict(manifest["schema"])
     try:
+        schema = Schema.from_dict(manifest["schema"])
         pre = TablePreprocessor.from_dict(schema, json.loads((path / PREPROCESSOR_FILE).read_text()))
         members = [_load_member(path / "models", m) for m in manifest["members"]]
-    except (KeyError, ValueError, TypeError) as err:
+        skip = {"task", "target", "metric", "classes", "schema", "leaderboard", "members", "files"}
+        info = {k: v for k, v in manifest.items() if k not in skip}
+        return Predictor(schema, Task(manifest["task"]), manifest["metric"], manifest["classes"], pre, members,
+                         manifest["leaderboard"], info, path)
+    except (KeyError, ValueError, TypeError, AttributeError) as err:
         raise BundleError(f"Bundle '{path}' could not be read ({err!r}); it is corrupt or from an "
                           "incompatible mlpilot version. Train the model again.") from err
-    skip = {"task", "target", "metric", "classes", "schema", "leaderboard", "members", "files"}
-    info = {k: v for k, v in manifest.items() if k not in skip}
-    return Predictor(schema, Task(manifest["task"]), manifest["metric"], manifest["classes"], pre, members,
-                     manifest["leaderboard"], info, path)
 
 
 def _check_versions(path: Path, saved: dict[str, str]) -> None:

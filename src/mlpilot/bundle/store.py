@@ -21,7 +21,7 @@ from mlpilot.exceptions import BundleError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "MANIFEST", "write_bundle", "read_manifest", "sha256_file"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "MANIFEST", "check_bundle_target", "write_bundle", "read_manifest", "sha256_file"]
 
 FORMAT = "mlpilot-bundle"
 FORMAT_VERSION = 1
@@ -44,7 +44,9 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _check_target(path: Path) -> None:
+def check_bundle_target(path: str | os.PathLike) -> None:
+    """Raise BundleError unless ``path`` can take a bundle: absent, an empty directory or a bundle."""
+    path = Path(path)
     if path.exists() and not path.is_dir():
         raise BundleError(f"Cannot save the model to '{path}': a file with that name exists. "
                           "Choose another --out directory.")
@@ -59,7 +61,7 @@ def write_bundle(path: str | os.PathLike, manifest: dict[str, Any], write_payloa
     An existing bundle at ``path`` is replaced only once the new one is complete.
     """
     path = Path(path).absolute()
-    _check_target(path)
+    check_bundle_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()

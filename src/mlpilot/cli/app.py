@@ -99,11 +99,12 @@ def fit(
     """
     _setup_logging(verbose)
     from mlpilot.cli.output import leaderboard_table, stdout_console
+    from mlpilot.bundle.store import check_bundle_target
     from mlpilot.cli.progress import FitProgress
     from mlpilot.pipeline import fit as run_fit
 
     spent = time.monotonic() - _STARTED + _import_seconds()
-    _check_bundle_out(out)
+    check_bundle_target(out)  # before training, not after
     df = _read(data, sql, db)
     with FitProgress(time_limit, spent, enabled=not quiet) as bar:
         predictor = run_fit(df, target, time_limit=time_limit, task=task, metric=metric, preset=preset,
@@ -132,38 +133,24 @@ def predict(
     """
     _setup_logging(verbose)
     from mlpilot.cli.output import check_predictions_path, write_predictions
-    from mlpilot.data.validate import check_frame
 
     if out is not None:
         check_predictions_path(out)
     predictor = _load(model)
     df = _read(data, sql, db)
-    check_frame(df, predictor.schema, _source(data, sql))  # names the file in the message
-    preds = _predictions(predictor, df)
+    preds = _predictions(predictor, df, _source(data, sql))
     if out is None:
         preds.to_csv(sys.stdout, index=False)
     else:
         write_predictions(preds, out)
 
 
-def _check_bundle_out(out: Path) -> None:
-    """Refuse an --out that cannot take a bundle before training, not after."""
-    from mlpilot.bundle.store import MANIFEST
-    from mlpilot.exceptions import ConfigError
-
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out '{out}' is an existing file; give a new or empty directory for the model.")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
-        raise ConfigError(f"--out '{out}' is a directory that is neither empty nor an mlpilot bundle; "
-                          "give a new or empty directory for the model.")
-
-
-def _predictions(predictor, df):
+def _predictions(predictor, df, source: str):
     import pandas as pd
 
     if not predictor.task.is_classification:
-        return pd.DataFrame({"prediction": predictor.predict(df)})
-    proba = predictor.predict_proba(df)
+        return pd.DataFrame({"prediction": predictor.predict(df, source)})
+    proba = predictor.predict_proba(df, source)
     out = proba.set_axis([str(c) for c in proba.columns], axis=1).reset_index(drop=True)
     out["prediction"] = [str(c) for c in proba.columns.to_numpy()[proba.to_numpy().argmax(axis=1)]]
     return out
@@ -181,14 +168,9 @@ def evaluate(
     """Score MODEL on DATA, which must hold the target column."""
     _setup_logging(verbose)
     from mlpilot.cli.output import metrics_table, stdout_console
-    from mlpilot.data.validate import check_frame, check_target_column
 
     predictor = _load(model)
-    df = _read(data, sql, db)
-    source = _source(data, sql)  # checked here so that the messages name the file
-    check_target_column(df, predictor.schema, source, numeric=not predictor.task.is_classification)
-    check_frame(df.drop(columns=[predictor.target]), predictor.schema, source)
-    metrics = predictor.evaluate(df)
+    metrics = predictor.evaluate(_read(data, sql, db), _source(data, sql))
     if as_json:
         typer.echo(json.dumps(metrics))
     else:
