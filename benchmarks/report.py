@@ -1,12 +1,15 @@
-"""The end-of-run summary: a markdown table beside the peers, mean ranks, and two tallies."""
+"""The end-of-run summary: a markdown table beside the peers, mean ranks, mlpilot against
+LightGBM defaults by a paired bootstrap (noise.py), and the tally against AutoGluon medium."""
 
 import json
 from pathlib import Path
 
 from peers import FAIL, mean_ranks
-from scoring import beats, main_metric, within_noise
+from noise import LOWER, RESAMPLES, UPPER, WORSE
+from scoring import beats, main_metric
 
 SYSTEM = "mlpilot"
+METRIC_NAME = {"auc": "AUC", "logloss": "log loss", "rmse": "RMSE"}
 METRIC_LABEL = {"auc": "AUC ↑", "logloss": "log loss ↓", "rmse": "RMSE ↓"}
 COST_COLUMNS = [
     ("fit s", "fit_s", "{:.1f}"),
@@ -126,15 +129,67 @@ def failure_lines(records):
     return ["", "Failures:"] + lines if lines else []
 
 
-def summary(records, peers):
-    """The whole summary as text."""
+def fmt_signed(value, reference):
+    return f"{value:+.1f}" if abs(reference) >= 1000 else f"{value:+.4f}"
+
+
+def comparison_line(record, comparison, peers, lgbm):
+    """'- name: verdict: metric diff [lower, upper] (mlpilot a, LightGBM defaults b)'."""
+    name = record["dataset"]
+    if record.get("status") != "ok":
+        return f"- {name}: {WORSE}: mlpilot {record.get('status') or 'failed'}"
+    if not comparison or not comparison.get("verdict"):
+        reason = (comparison or {}).get("reason") or "not compared"
+        return f"- {name}: no verdict: {reason}"
+    c = comparison
+    diff, lower, upper = (fmt_signed(c[k], c["b"]) for k in ("diff", "lower", "upper"))
+    text = (f"- {name}: {c['verdict']}: {METRIC_NAME[c['metric']]} {diff} [{lower}, {upper}] "
+            f"(mlpilot {fmt_figure(c['a'])}, LightGBM defaults {fmt_figure(c['b'])}")
+    listed = peers.figure(name, lgbm) if lgbm else None
+    if isinstance(listed, float) and fmt_figure(listed) != fmt_figure(c["b"]):
+        text += f"; peers.md {fmt_figure(listed)}"
+    return text + ")"
+
+
+def baseline_lines(records, comparisons, peers, lgbm):
+    """Per dataset the bootstrap verdict against LightGBM defaults, then the 'not worse' count.
+
+    ``comparisons``: dataset -> noise.paired_bootstrap's dict, or {"reason": why none}; without
+    a verdict there, the record's own ``vs_baseline`` (stored by the run) is used. A failed
+    mlpilot run counts as worse.
+    """
+    lines = ["mlpilot against LightGBM defaults refitted on the same split (paired bootstrap "
+             f"over the test rows, {RESAMPLES} resamples; difference and its {LOWER}th-"
+             f"{UPPER}th percentiles, positive = mlpilot better):"]
+    worse, unknown, judged = [], [], 0
+    for r in records:
+        found = comparisons.get(r["dataset"])
+        comparison = found if found and found.get("verdict") else r.get("vs_baseline") or found
+        lines.append(comparison_line(r, comparison, peers, lgbm))
+        failed = r.get("status") != "ok"
+        verdict = WORSE if failed else (comparison or {}).get("verdict")
+        if verdict is None:
+            unknown.append(r["dataset"])
+            continue
+        judged += 1
+        if verdict == WORSE:
+            worse.append(r["dataset"])
+    tail = [f"worse on: {', '.join(worse)}"] if worse else []
+    tail += [f"no verdict on: {', '.join(unknown)}"] if unknown else []
+    lines.append(f"not worse than LightGBM defaults (paired bootstrap, {UPPER - LOWER} %): "
+                 f"{judged - len(worse)}/{judged}" + (f" ({'; '.join(tail)})" if tail else ""))
+    return lines
+
+
+def summary(records, peers, comparisons=None):
+    """The whole summary as text; ``comparisons`` as in ``baseline_lines``."""
     if not records:
         return "No results."
     lgbm = peers.find_system("lightgbm")
     ag_medium = peers.find_system("autogluon", "medium")
     parts = [markdown_table(table_rows(records, peers)), ""] + rank_lines(records, peers) + [""]
+    parts += baseline_lines(records, comparisons or {}, peers, lgbm) + [""]
     parts += [line for line in (
-        tally_line(records, peers, lgbm, within_noise, "{system} >= {reference} (within noise)"),
         tally_line(records, peers, ag_medium, beats, "{system} beats {reference}"),
         budget_line(records),
     ) if line]

@@ -6,8 +6,10 @@
     .venv/bin/python benchmarks/run.py --summary bench-results/nightly.jsonl
 
 Per dataset: `mlpilot fit` and `mlpilot predict` as subprocesses (wall time, peak RSS of the
-process tree), the bundle size, single-row latency (benchmarks/latency.py), the scores. One
-JSON record per dataset is appended to <out>/<run-name>.jsonl; a markdown table follows.
+process tree), the bundle size, the scores, LightGBM defaults refitted on the same split
+(benchmarks/baseline.py) and a paired bootstrap of the two (benchmarks/noise.py), single-row
+latency (benchmarks/latency.py). One JSON record per dataset is appended to
+<out>/<run-name>.jsonl; a markdown table follows.
 MLPILOT_BENCH_CLI (shell-split) replaces the command `python -m mlpilot`.
 """
 
@@ -24,7 +26,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from baseline import PREDS_NAME as BASELINE_PREDS
+from baseline import write_baseline
 from measure import dir_size_mb, run_measured
+from noise import paired_bootstrap
 from peers import parse_peers
 from report import read_records, summary
 from scoring import main_metric, score
@@ -63,8 +68,12 @@ def parse_args(argv=None):
     p.add_argument("--out", type=Path, default=REPO / "bench-results", help="results folder")
     p.add_argument("--run-name", default=None, help="results file name (default: timestamped)")
     p.add_argument("--keep-models", action="store_true", help="keep the saved models")
+    p.add_argument("--no-baseline", action="store_true",
+                   help="do not fit LightGBM defaults for the bootstrap comparison (with "
+                        "--summary: use only the baseline predictions already kept)")
     p.add_argument("--summary", type=Path, metavar="FILE.jsonl",
-                   help="print the table of an existing results file and exit")
+                   help="print the summary of an existing results file and exit (fits the "
+                        "missing baseline predictions unless --no-baseline)")
     args = p.parse_args(argv)
     args.bench_dir = (args.bench_dir or default_bench_dir()).resolve()
     default_name = f"mlpilot-b{args.budget:g}-s{args.seed}-%Y%m%d-%H%M%S"
@@ -166,6 +175,70 @@ def score_predictions(rec, split, info, work):
     rec.update(metrics=metrics, score=metrics[rec["metric"]])
 
 
+def compare_with_baseline(dataset, split, work, seed, fit_missing=True):
+    """Paired bootstrap of mlpilot's kept predictions against LightGBM defaults' on ``split``.
+
+    The baseline's predictions are ``work/baseline_preds.parquet``, fitted when missing and
+    ``fit_missing``. Returns noise.paired_bootstrap's dict (plus ``baseline_s`` when fitted
+    now), or {"reason": why there is no verdict}.
+    """
+    if not (split / "split.json").exists():
+        return {"reason": f"no split at {split}"}
+    if not (work / "preds.parquet").exists():
+        return {"reason": f"no predictions kept at {work / 'preds.parquet'}"}
+    fitted = {}
+    if not (work / BASELINE_PREDS).exists():
+        if not fit_missing:
+            return {"reason": f"no {BASELINE_PREDS} (--no-baseline)"}
+        print(f"fitting LightGBM defaults on {dataset} ...", file=sys.stderr, flush=True)
+        try:
+            _, seconds = write_baseline(split, work, seed)
+        except Exception as err:  # noqa: BLE001 - reported, the summary goes on
+            return {"reason": f"baseline failed: {type(err).__name__}: {err}"}
+        fitted = {"baseline_s": seconds}
+    try:
+        info = json.loads((split / "split.json").read_text())
+        result = paired_bootstrap(
+            info["task"], pd.read_parquet(split / "test_y.parquet")[info["target"]],
+            pd.read_parquet(work / "preds.parquet"), pd.read_parquet(work / BASELINE_PREDS),
+            info.get("classes"))
+    except Exception as err:  # noqa: BLE001
+        return {"reason": f"bootstrap failed: {type(err).__name__}: {err}"}
+    return {**result, **fitted}
+
+
+def add_baseline(rec, split, work, seed):
+    """Fit the baseline and record the comparison; a failure is noted but does not fail the run."""
+    comparison = compare_with_baseline(rec["dataset"], split, work, seed)
+    if "reason" in comparison:
+        rec["baseline_error"] = comparison["reason"]
+        return
+    rec.update(baseline_s=comparison.pop("baseline_s", None), baseline_score=comparison["b"],
+               vs_baseline=comparison)
+
+
+def run_dir_of(results, record):
+    """The folder of a results file's kept files: <out>/<run-name>/."""
+    run = record.get("run")
+    candidates = ([results.parent / run] if run else []) + [results.with_suffix("")]
+    return next((d for d in candidates if d.is_dir()), candidates[0])
+
+
+def comparisons(records, results, bench_dir, fit_missing=True):
+    """dataset -> bootstrap comparison against LightGBM defaults, from the kept predictions."""
+    out = {}
+    for r in records:
+        if r.get("status") != "ok":
+            continue
+        found = compare_with_baseline(r["dataset"], bench_dir / "splits" / r["dataset"],
+                                      run_dir_of(results, r) / r["dataset"], r.get("seed", 1),
+                                      fit_missing)
+        if "reason" in found and r.get("baseline_error") and not fit_missing:
+            found = {"reason": r["baseline_error"]}  # the run's own failure says more
+        out[r["dataset"]] = found
+    return out
+
+
 def measure_latency(rec, split, info, work, env):
     """Single-row latency in a fresh process; a failure is noted but does not fail the run."""
     cmd = [sys.executable, str(HERE / "latency.py"), str(work / "model"),
@@ -196,6 +269,8 @@ def run_dataset(name, args, env):
     try:
         fit_and_predict(rec, split, info, work, args, env)
         score_predictions(rec, split, info, work)
+        if not args.no_baseline:
+            add_baseline(rec, split, work, args.seed)
         measure_latency(rec, split, info, work, env)
     except StepFailed as err:
         rec.update(status=err.status, error=str(err))
@@ -213,7 +288,9 @@ def progress_line(i, n, rec):
             f"{rec['metric']}={num('score', '{:.4f}')} fit={num('fit_s', '{:.1f}')}s "
             f"predict={num('predict_s', '{:.2f}')}s latency={num('latency_ms', '{:.2f}')}ms "
             f"rss={num('peak_rss_mb', '{:.0f}')}MB model={num('model_mb', '{:.2f}')}MB"
-            + "".join(f"  {rec[k]}" for k in ("error", "latency_error") if rec.get(k)))
+            + (f" vs-lgbm={rec['vs_baseline']['verdict']}" if rec.get("vs_baseline") else "")
+            + "".join(f"  {rec[k]}" for k in ("error", "baseline_error", "latency_error")
+                      if rec.get(k)))
 
 
 def run(parser, args):
@@ -230,8 +307,9 @@ def run(parser, args):
             f.write(json.dumps(rec) + "\n")
         print(progress_line(i, len(names), rec), flush=True)
     records = [r for r in read_records(results) if r["dataset"] in names]
+    found = comparisons(records, results, args.bench_dir, fit_missing=False)
     print()
-    print(summary(records, parse_peers(args.bench_dir / "peers.md")))
+    print(summary(records, parse_peers(args.bench_dir / "peers.md"), found))
 
 
 def main(argv=None):
@@ -239,7 +317,10 @@ def main(argv=None):
     if args.summary:
         if not args.summary.exists():
             parser.error(f"no results file at {args.summary}")
-        print(summary(read_records(args.summary), parse_peers(args.bench_dir / "peers.md")))
+        records = read_records(args.summary)
+        found = comparisons(records, args.summary.resolve(), args.bench_dir,
+                            fit_missing=not args.no_baseline)
+        print(summary(records, parse_peers(args.bench_dir / "peers.md"), found))
         return 0
     if not (args.bench_dir / "splits").is_dir():
         print(f"skipped: no benchmark data at {args.bench_dir} "

@@ -60,6 +60,11 @@ def probability_matrix(preds, classes):
 
 def log_loss(labels, proba, classes):
     """Mean negative log probability of the true class (rows renormalised, clipped at 1e-15)."""
+    return float(np.mean(row_log_losses(labels, proba, classes)))
+
+
+def row_log_losses(labels, proba, classes):
+    """Per-row negative log probability of the true class (rows renormalised, clipped)."""
     rows = proba.sum(axis=1, keepdims=True)
     normed = np.divide(proba, rows, out=np.zeros_like(proba), where=rows > 0)
     normed = np.clip(normed, EPS, 1)
@@ -68,7 +73,7 @@ def log_loss(labels, proba, classes):
     if unknown:
         raise ValueError(f"Test labels {unknown[:5]} are not among the classes {list(classes)}.")
     idx = np.array([position[v] for v in labels], dtype=int)
-    return float(-np.mean(np.log(normed[np.arange(len(labels)), idx])))
+    return -np.log(normed[np.arange(len(labels)), idx])
 
 
 def accuracy(labels, predicted):
@@ -78,23 +83,6 @@ def accuracy(labels, predicted):
 def binary_auc(labels, proba, classes):
     """ROC AUC of the raw probability column of ``classes[1]`` (not renormalised)."""
     return float(roc_auc_score(np.asarray(labels) == classes[1], proba[:, 1]))
-
-
-def within_noise(value, reference, metric):
-    """True when ``value`` is at least as good as ``reference`` up to noise.
-
-    Noise: AUC 0.002 absolute; log loss 2 % relative or 0.005 absolute (the larger);
-    RMSE 1 % relative.
-    """
-    if value is None or reference is None:
-        return False
-    if metric == "auc":
-        return value >= reference - 0.002
-    if metric == "logloss":
-        return value <= reference + max(0.02 * abs(reference), 0.005)
-    if metric == "rmse":
-        return value <= reference + 0.01 * abs(reference)
-    raise ValueError(f"Unknown metric {metric!r}; expected auc, logloss or rmse.")
 
 
 def beats(value, reference, metric):

@@ -20,7 +20,7 @@ from mlpilot.data.schema import infer_schema
 from mlpilot.data.task import Task, check_target, infer_task
 from mlpilot.ensemble.greedy import greedy_selection
 from mlpilot.evaluate.leaderboard import leaderboard_rows
-from mlpilot.evaluate.metrics import get_metric
+from mlpilot.evaluate.metrics import get_metric, selection_metric
 from mlpilot.exceptions import ConfigError, DataError, SchemaError
 from mlpilot.models.base import FitContext
 from mlpilot.prep.preprocessor import TablePreprocessor
@@ -110,7 +110,8 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     save_budget = budget.reserve(min(0.3 * time_limit, 1.0 + 0.06 * time_limit))
     search_budget = save_budget.reserve(REFIT_SHARE * save_budget.remaining())
     results = run_search(candidates_for(chosen, the_task), M, y, folds, ctx, the_metric, search_budget, on_event)
-    weights = greedy_selection([r.oof for r in results], y, the_metric, chosen.ensemble_rounds)
+    weights = greedy_selection([r.oof for r in results], y, selection_metric(the_metric, the_task),
+                               chosen.ensemble_rounds)
     blend = sum(w * results[i].oof for i, w in weights.items())
     if on_event:
         on_event("trial_start", {"name": "refit on all rows", "family": "refit"})

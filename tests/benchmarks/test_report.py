@@ -27,7 +27,10 @@ def test_summary_table_ranks_and_tallies():
     assert "- LightGBM defaults: 2.00" in text
     assert "- AutoGluon medium: 1.00" in text
     assert "- FLAML: — (figures on 1/2 datasets)" in text
-    assert "mlpilot >= LightGBM defaults (within noise): 1/2 (not on: b)" in text
+    assert "- a: no verdict: not compared" in text
+    assert "- b: worse: mlpilot timeout" in text
+    assert ("not worse than LightGBM defaults (paired bootstrap, 90 %): 0/1 "
+            "(worse on: b; no verdict on: a)") in text
     assert "mlpilot beats AutoGluon medium: 0/2" in text
     assert "- b: timeout: fit killed after 75 s" in text
 

@@ -99,25 +99,6 @@ def test_main_metric_per_task():
         "auc", "logloss", "rmse"]
 
 
-@pytest.mark.parametrize(
-    ("value", "reference", "metric", "expected"),
-    [
-        (0.9000, 0.9015, "auc", True),  # 0.0015 worse: noise
-        (0.9000, 0.9030, "auc", False),
-        (0.9500, 0.9000, "auc", True),
-        (0.1040, 0.1000, "logloss", True),  # 0.005 absolute beats 2 % of 0.1
-        (0.1060, 0.1000, "logloss", False),
-        (1.0150, 1.0000, "logloss", True),  # 2 % relative beats 0.005
-        (1.0250, 1.0000, "logloss", False),
-        (101.0, 100.0, "rmse", True),
-        (101.5, 100.0, "rmse", False),
-        (None, 100.0, "rmse", False),
-    ],
-)
-def test_within_noise(value, reference, metric, expected):
-    assert scoring.within_noise(value, reference, metric) is expected
-
-
 def test_beats_is_strict_and_follows_the_direction():
     assert scoring.beats(0.91, 0.90, "auc")
     assert not scoring.beats(0.90, 0.90, "auc")

@@ -11,7 +11,7 @@ import numpy as np
 from mlpilot.data.task import Task
 from mlpilot.exceptions import ConfigError
 
-__all__ = ["Metric", "METRICS", "get_metric", "default_metric", "metrics_for"]
+__all__ = ["Metric", "METRICS", "get_metric", "default_metric", "metrics_for", "selection_metric"]
 
 _EPS = 1e-15
 
@@ -107,6 +107,13 @@ def get_metric(name: str | None, task: Task) -> Metric:
         allowed = [m for m, v in METRICS.items() if v.classification == task.is_classification]
         raise ConfigError(f"--metric {name} does not apply to a {task} task; allowed: {', '.join(allowed)}.")
     return metric
+
+
+def selection_metric(metric: Metric, task: Task) -> Metric:
+    """The metric to weigh ensemble members by. AUC only ranks rows: on a few hundred positives it
+    rewards blends that happen to reorder the out-of-fold rows; log loss is smoother and ranks
+    blends by how well they separate the classes as well."""
+    return METRICS["logloss"] if metric.name == "auc" and task.is_classification else metric
 
 
 def metrics_for(task: Task) -> list[Metric]:

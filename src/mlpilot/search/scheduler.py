@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -40,7 +41,7 @@ def run_search(candidates: Sequence[Candidate], X: np.ndarray, y: np.ndarray,
             continue
         notify("trial_start", {"name": cand.name, "family": cand.family.key})
         t0 = time.monotonic()
-        trial_ctx = FitContext(ctx.task, ctx.n_classes, ctx.categorical, ctx.seed, ctx.n_jobs, budget.deadline)
+        trial_ctx = dataclasses.replace(ctx, deadline=budget.deadline)
         result = run_trial(cand, X, y, folds, trial_ctx, metric, must_finish=not results)
         if result is not None:
             results.append(result)
