@@ -134,7 +134,7 @@ def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
-    for pkg in ("mlpilot", "numpy", "pandas", "scikit-learn", "lightgbm"):
+    for pkg in ("mlpilot", "numpy", "pandas", "scikit-learn", "lightgbm", "xgboost", "catboost", "skops"):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:

@@ -8,19 +8,7 @@ import pytest
 from mlpilot.data.task import Task
 from mlpilot.models import FAMILIES
 from mlpilot.models.base import FitContext
-
-
-def _data(task, n=300, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, 5))
-    X[:, 4] = rng.integers(0, 4, n)  # a categorical code column
-    X[rng.random(n) < 0.1, 0] = np.nan
-    signal = np.nan_to_num(X[:, 0]) + X[:, 1] - 0.5 * X[:, 4]
-    if task is Task.REGRESSION:
-        return X, signal + rng.normal(scale=0.1, size=n), 0
-    k = 2 if task is Task.BINARY else 3
-    y = np.digitize(signal, np.quantile(signal, np.linspace(0, 1, k + 1)[1:-1]))
-    return X, y, k
+from synthetic import make_data as _data
 
 
 CASES = [(key, task) for key, fam in FAMILIES.items() for task in Task if task in fam.tasks]

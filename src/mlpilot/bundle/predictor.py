@@ -169,13 +169,13 @@ def _check_versions(path: Path, saved: dict[str, str]) -> None:
     """Warn when a library that reads the payload has another major version than at save time."""
     from importlib.metadata import PackageNotFoundError, version
 
-    for pkg in ("lightgbm", "scikit-learn", "numpy"):
+    for pkg in ("lightgbm", "xgboost", "catboost", "scikit-learn", "numpy"):
         if pkg not in saved:
             continue
         try:
             now = version(pkg)
         except PackageNotFoundError:
-            raise BundleError(f"Bundle '{path}' needs {pkg} {saved[pkg]}, which is not installed.") from None
+            continue  # needed only if a member uses it: _load_member says so
         if now.split(".")[0] != str(saved[pkg]).split(".")[0]:
             logger.warning("Bundle '%s' was saved with %s %s; %s is installed. Predictions may differ.",
                            path, pkg, saved[pkg], now)
@@ -186,6 +186,10 @@ def _load_member(directory: Path, entry: dict[str, Any]) -> Member:
     if family is None:
         raise BundleError(f"The bundle needs model family '{entry['family']}', which this mlpilot lacks. "
                           f"Known: {', '.join(FAMILIES)}.")
-    models = [family.fitted_class.load(directory, f"{entry['name']}.fold{i}", meta)
-              for i, meta in enumerate(entry["meta"])]
+    try:
+        models = [family.fitted_class.load(directory, f"{entry['name']}.fold{i}", meta)
+                  for i, meta in enumerate(entry["meta"])]
+    except ImportError as err:
+        raise BundleError(f"Model '{entry['name']}' of this bundle needs the Python package '{err.name}', "
+                          f"which is not installed. Install it (pip install {err.name}) and load again.") from err
     return Member(entry["name"], entry["family"], entry["config"], entry["weight"], models)

@@ -63,6 +63,13 @@ class ModelFamily(ABC):
     key: ClassVar[str]
     tasks: ClassVar[frozenset[Task]] = frozenset(Task)
     fitted_class: ClassVar[type[FittedModel]]
+    requires: ClassVar[tuple[str, ...]] = ()  # modules needed to train (loading may need fewer)
+
+    def available(self) -> bool:
+        """Whether the libraries this family trains with are installed."""
+        from importlib.util import find_spec
+
+        return all(find_spec(module) is not None for module in self.requires)
 
     @abstractmethod
     def default_configs(self, task: Task) -> list[dict[str, Any]]:
