@@ -8,7 +8,7 @@ import pytest
 from mlpilot.data.task import Task
 from mlpilot.models import FAMILIES
 from mlpilot.models.base import FitContext
-from synthetic import make_data as _data
+from synthetic import check_family, make_data as _data
 
 
 CASES = [(key, task) for key, fam in FAMILIES.items() for task in Task if task in fam.tasks]
@@ -17,22 +17,7 @@ CASES = [(key, task) for key, fam in FAMILIES.items() for task in Task if task i
 @pytest.mark.parametrize(("key", "task"), CASES, ids=[f"{k}-{t}" for k, t in CASES])
 def test_family_fits_predicts_and_round_trips(key, task, tmp_path):
     family = FAMILIES[key]
-    X, y, k = _data(task)
-    ctx = FitContext(task, k, {4: 4}, seed=0, n_jobs=1)
-    model = family.fit(X[:240], y[:240], family.default_configs(task)[0], ctx, X[240:], y[240:])
-    pred = model.predict(X)
-    assert not np.isnan(pred).any()
-    if task is Task.REGRESSION:
-        assert pred.shape == (len(X),)
-        assert np.corrcoef(pred[240:], y[240:])[0, 1] > 0.8
-    else:
-        assert pred.shape == (len(X), k)
-        np.testing.assert_allclose(pred.sum(axis=1), 1.0, rtol=1e-6)
-        assert (pred[240:].argmax(axis=1) == y[240:]).mean() > 1.5 / k
-    files = model.save(tmp_path, "m")
-    assert files and all((tmp_path / f).is_file() for f in files)
-    again = family.fitted_class.load(tmp_path, "m", model.meta())
-    np.testing.assert_allclose(again.predict(X), pred, rtol=1e-9, atol=1e-12)
+    check_family(family, task, family.default_configs(task)[0], tmp_path)
 
 
 def test_lightgbm_stops_at_its_deadline():

@@ -12,7 +12,7 @@ from mlpilot.data.task import Task
 from mlpilot.exceptions import BundleError, ConfigError
 from mlpilot.models.base import FitContext
 from mlpilot.models.forest import MIN_FIRST_CHUNK, ExtraTreesFamily, RandomForestFamily
-from synthetic import make_data as _data
+from synthetic import check_family, make_data as _data
 
 FOREST_FAMILIES = [RandomForestFamily(), ExtraTreesFamily()]
 CASES = [(family, task) for family in FOREST_FAMILIES for task in Task]
@@ -26,22 +26,8 @@ def _binary_model(family):
 
 @pytest.mark.parametrize(("family", "task"), CASES, ids=[f"{f.key}-{t}" for f, t in CASES])
 def test_forest_fits_predicts_and_round_trips(family, task, tmp_path):
-    X, y, k = _data(task)
-    ctx = FitContext(task, k, {4: 4}, seed=0, n_jobs=1)
-    model = family.fit(X[:240], y[:240], {**family.default_configs(task)[0], **FEW_TREES}, ctx, X[240:], y[240:])
-    pred = model.predict(X)
-    assert not np.isnan(pred).any()
-    if task is Task.REGRESSION:
-        assert pred.shape == (len(X),)
-        assert np.corrcoef(pred[240:], y[240:])[0, 1] > 0.8
-    else:
-        assert pred.shape == (len(X), k)
-        np.testing.assert_allclose(pred.sum(axis=1), 1.0, rtol=1e-6)
-        assert (pred[240:].argmax(axis=1) == y[240:]).mean() > 1.5 / k
-    files = model.save(tmp_path, "m")
-    assert files == ["m.skops"] and (tmp_path / "m.skops").is_file()
-    again = family.fitted_class.load(tmp_path, "m", model.meta())
-    np.testing.assert_array_equal(again.predict(X), pred)
+    config = {**family.default_configs(task)[0], **FEW_TREES}
+    assert check_family(family, task, config, tmp_path) == ["m.skops"]
 
 
 @pytest.mark.parametrize("family", FOREST_FAMILIES, ids=lambda f: f.key)

@@ -10,7 +10,7 @@ from mlpilot.exceptions import BundleError, ConfigError
 from mlpilot.models import knn
 from mlpilot.models.base import FitContext
 from mlpilot.models.knn import KNNFamily, KNNModel
-from synthetic import make_data as _data
+from synthetic import check_family, make_data as _data
 
 FAMILY = KNNFamily()
 CONFIGS = FAMILY.default_configs(Task.BINARY)
@@ -19,22 +19,8 @@ CASES = [(task, i) for task in Task for i in range(len(CONFIGS))]
 
 @pytest.mark.parametrize(("task", "i"), CASES, ids=[f"{t}-config{i}" for t, i in CASES])
 def test_knn_fits_predicts_and_round_trips(task, i, tmp_path):
-    X, y, k = _data(task)
-    ctx = FitContext(task, k, {4: 4}, seed=0, n_jobs=1)
-    model = FAMILY.fit(X[:240], y[:240], FAMILY.default_configs(task)[i], ctx, X[240:], y[240:])
-    pred = model.predict(X)
-    assert not np.isnan(pred).any()
-    if task is Task.REGRESSION:
-        assert pred.shape == (len(X),)
-        assert np.corrcoef(pred[240:], y[240:])[0, 1] > 0.8
-    else:
-        assert pred.shape == (len(X), k)
-        np.testing.assert_allclose(pred.sum(axis=1), 1.0, rtol=1e-6)
-        assert (pred[240:].argmax(axis=1) == y[240:]).mean() > 1.5 / k
-    files = model.save(tmp_path, "m")
+    files = check_family(FAMILY, task, FAMILY.default_configs(task)[i], tmp_path)
     assert sorted(files) == ["m.knn.json", "m.knn_X.npy", "m.knn_y.npy"]
-    again = KNNModel.load(tmp_path, "m", model.meta())
-    np.testing.assert_array_equal(again.predict(X), pred)
 
 
 def test_knn_handles_a_class_missing_from_its_training_rows():

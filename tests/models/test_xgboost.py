@@ -8,29 +8,14 @@ import pytest
 from mlpilot.data.task import Task
 from mlpilot.models.base import FitContext
 from mlpilot.models.xgboost import MAX_ROUNDS, XGBoostFamily, XGBoostModel
-from synthetic import make_data as _data
+from synthetic import check_family, make_data as _data
 
 FAMILY = XGBoostFamily()
 
 
 @pytest.mark.parametrize("task", list(Task))
 def test_fits_predicts_and_round_trips(task, tmp_path):
-    X, y, k = _data(task)
-    ctx = FitContext(task, k, {4: 4}, seed=0, n_jobs=1)
-    model = FAMILY.fit(X[:240], y[:240], FAMILY.default_configs(task)[0], ctx, X[240:], y[240:])
-    pred = model.predict(X)
-    assert not np.isnan(pred).any()
-    if task is Task.REGRESSION:
-        assert pred.shape == (len(X),)
-        assert np.corrcoef(pred[240:], y[240:])[0, 1] > 0.8
-    else:
-        assert pred.shape == (len(X), k)
-        np.testing.assert_allclose(pred.sum(axis=1), 1.0, rtol=1e-6)
-        assert (pred[240:].argmax(axis=1) == y[240:]).mean() > 1.5 / k
-    files = model.save(tmp_path, "m")
-    assert files == ["m.xgb.ubj"] and (tmp_path / files[0]).is_file()
-    again = XGBoostModel.load(tmp_path, "m", model.meta())
-    np.testing.assert_allclose(again.predict(X), pred, rtol=1e-9, atol=1e-12)
+    assert check_family(FAMILY, task, FAMILY.default_configs(task)[0], tmp_path) == ["m.xgb.ubj"]
 
 
 def test_stops_at_its_deadline():
