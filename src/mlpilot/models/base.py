@@ -18,7 +18,17 @@ import numpy as np
 
 from mlpilot.data.task import Task
 
-__all__ = ["FitContext", "FittedModel", "ModelFamily"]
+__all__ = ["FitContext", "FittedModel", "ModelFamily", "widen_classes"]
+
+
+def widen_classes(proba: np.ndarray, present: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n, n_classes) probabilities from a model that saw only the class indices ``present``;
+    the classes absent from its training rows get 0."""
+    if proba.shape[1] == n_classes:
+        return proba
+    out = np.zeros((len(proba), n_classes))
+    out[:, np.asarray(present).astype(int)] = proba
+    return out
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import numpy as np
 
 from mlpilot.data.task import Task
 from mlpilot.exceptions import BundleError, ConfigError
-from mlpilot.models.base import FitContext, FittedModel, ModelFamily
+from mlpilot.models.base import FitContext, FittedModel, ModelFamily, widen_classes
 
 __all__ = ["ExtraTreesFamily", "ExtraTreesModel", "RandomForestFamily", "RandomForestModel"]
 
@@ -51,12 +51,7 @@ class ForestModel(FittedModel):
         self.forest.n_jobs = 1 if len(X) < SMALL_BATCH else self.threads
         if self.task is Task.REGRESSION:
             return self.forest.predict(X)
-        proba = self.forest.predict_proba(X)
-        if proba.shape[1] == self.n_classes:
-            return proba
-        out = np.zeros((len(X), self.n_classes))  # classes absent from the training rows get 0
-        out[:, self.forest.classes_.astype(int)] = proba
-        return out
+        return widen_classes(self.forest.predict_proba(X), self.forest.classes_, self.n_classes)
 
     def save(self, directory: Path, stem: str) -> list[str]:
         import skops.io as sio

@@ -23,7 +23,7 @@ import numpy as np
 
 from mlpilot.data.task import Task
 from mlpilot.exceptions import BundleError, ConfigError
-from mlpilot.models.base import FitContext, FittedModel, ModelFamily
+from mlpilot.models.base import FitContext, FittedModel, ModelFamily, widen_classes
 from mlpilot.models.linear import LinearEncoder
 
 __all__ = ["KNNFamily", "KNNModel"]
@@ -55,12 +55,7 @@ class KNNModel(FittedModel):
         Q = self.encoder.transform(X).astype(np.float32)
         if self.task is Task.REGRESSION:
             return self.estimator.predict(Q)
-        proba = self.estimator.predict_proba(Q)
-        if proba.shape[1] == self.n_classes:
-            return proba
-        out = np.zeros((len(X), self.n_classes))  # classes absent from the training rows get 0
-        out[:, self.estimator.classes_.astype(int)] = proba
-        return out
+        return widen_classes(self.estimator.predict_proba(Q), self.estimator.classes_, self.n_classes)
 
     def save(self, directory: Path, stem: str) -> list[str]:
         names = [f"{stem}.knn.json", f"{stem}.knn_X.npy", f"{stem}.knn_y.npy"]
