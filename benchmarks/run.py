@@ -65,6 +65,7 @@ def parse_args(argv=None):
     p.add_argument("--budget", type=float, default=60,
                    help="fit time limit in seconds (default 60)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--preset", default="balanced", help="mlpilot's --preset (fast, balanced, best)")
     p.add_argument("--out", type=Path, default=REPO / "bench-results", help="results folder")
     p.add_argument("--run-name", default=None, help="results file name (default: timestamped)")
     p.add_argument("--keep-models", action="store_true", help="keep the saved models")
@@ -149,7 +150,8 @@ def fit_and_predict(rec, split, info, work, args, env):
     fit = measured_step(
         cli_command() + ["fit", split / "train.parquet", "--target", info["target"],
                          "--task", info["task"], "--time-limit", f"{args.budget:g}",
-                         "--seed", args.seed, "--out", model], limit, work / "fit", work, env)
+                         "--seed", args.seed, "--preset", args.preset, "--out", model],
+        limit, work / "fit", work, env)
     rec.update(fit_s=fit.wall_s, fit_peak_rss_mb=fit.peak_rss_mb, peak_rss_mb=fit.peak_rss_mb,
                model_mb=dir_size_mb(model))
     check_step(fit, limit, "fit")
