@@ -109,7 +109,8 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     folds = make_folds(y, the_task, chosen.n_folds, seed)
     save_budget = budget.reserve(min(0.3 * time_limit, 1.0 + 0.06 * time_limit))
     search_budget = save_budget.reserve(REFIT_SHARE * save_budget.remaining())
-    results = run_search(candidates_for(chosen, the_task), M, y, folds, ctx, the_metric, search_budget, on_event)
+    results = run_search(candidates_for(chosen, the_task), M, y, folds, ctx, the_metric, search_budget, on_event,
+                         chosen.trial_share)
     weights = greedy_selection([r.oof for r in results], y, selection_metric(the_metric, the_task),
                                chosen.ensemble_rounds)
     blend = sum(w * results[i].oof for i, w in weights.items())

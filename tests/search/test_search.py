@@ -75,3 +75,13 @@ def test_all_failing_candidates_raise_time_budget_error():
     with pytest.raises(TimeBudgetError, match="No model could be trained"):
         run_search([Candidate("b", Broken(), {})], X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
                    get_metric("auc", Task.BINARY), Budget.starting_now(5))
+
+
+def test_a_trial_takes_at_most_its_share_of_the_time_left():
+    X, y = _problem(n=5000)
+    ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
+    slow = {"learning_rate": 0.0005, "n_estimators": 100000}
+    cands = [Candidate(f"slow_{i}", FAMILIES["lightgbm"], slow) for i in range(3)]
+    results = run_search(cands, X, y, make_folds(y, Task.BINARY, 3, 0), ctx, get_metric("auc", Task.BINARY),
+                         Budget.starting_now(3.0), trial_share=0.4)
+    assert len(results) >= 2  # the first trial left time for the next

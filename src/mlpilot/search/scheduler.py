@@ -30,8 +30,12 @@ def _expected_seconds(cand: Candidate, done: list[TrialResult]) -> float:
 
 def run_search(candidates: Sequence[Candidate], X: np.ndarray, y: np.ndarray,
                folds: list[tuple[np.ndarray, np.ndarray]], ctx: FitContext, metric: Metric,
-               budget: Budget, on_event: Event | None = None) -> list[TrialResult]:
-    """Run the candidates in order; stop when the budget is spent. The first one always runs."""
+               budget: Budget, on_event: Event | None = None, trial_share: float = 1.0) -> list[TrialResult]:
+    """Run the candidates in order; stop when the budget is spent. The first one always runs.
+
+    One trial may take at most ``trial_share`` of the time left when it starts, so that a slow
+    family cannot crowd out the others.
+    """
     notify = on_event or (lambda kind, info: None)
     results: list[TrialResult] = []
     for cand in candidates:
@@ -41,7 +45,7 @@ def run_search(candidates: Sequence[Candidate], X: np.ndarray, y: np.ndarray,
             continue
         notify("trial_start", {"name": cand.name, "family": cand.family.key})
         t0 = time.monotonic()
-        trial_ctx = dataclasses.replace(ctx, deadline=budget.deadline)
+        trial_ctx = dataclasses.replace(ctx, deadline=min(budget.deadline, t0 + trial_share * max(0.0, left)))
         result = run_trial(cand, X, y, folds, trial_ctx, metric, must_finish=not results)
         if result is not None:
             results.append(result)
