@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import math
 import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -78,16 +79,18 @@ def _check_time_limit(time_limit: float) -> None:
 def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: float = 60.0,
         task: str = "auto", metric: str = "auto", preset: str = "balanced", seed: int = 0,
         out: str | os.PathLike | None = None, on_event: Event | None = None,
-        time_spent: float = 0.0, keep: Sequence[str] = ()) -> Predictor:
+        time_spent: float = 0.0, keep: Sequence[str] = (), deterministic: bool = False) -> Predictor:
     """Train the best model for predicting ``target`` from the other columns of ``data``.
 
     ``time_limit`` (seconds) covers the whole fit, saving included; ``time_spent`` is time
     already used before this call (the CLI passes its start-up time). With ``out`` the
     model is saved there as a bundle. Columns in ``keep`` are used even if they look like
-    identifiers.
+    identifiers. ``deterministic`` replaces the clock by a budget of trials: every candidate
+    of the preset runs to completion and nothing depends on timing, so the same data and
+    seed give the same model; ``time_limit`` is then ignored.
     """
     _check_time_limit(time_limit)
-    budget = Budget.starting_now(float(time_limit), time_spent)
+    budget = Budget.starting_now(math.inf if deterministic else float(time_limit), time_spent)
     chosen = get_preset(preset)
     df = load_training_table(data, target)
     y_raw = check_target(df[target])
@@ -120,7 +123,8 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     members = [Member(results[i].name, results[i].family, results[i].config, w, results[i].models)
                for i, w in weights.items()]
     board = leaderboard_rows(results, weights, the_metric(y, blend), the_metric)
-    info = {"seed": seed, "preset": chosen.name, "time_limit": time_limit, "n_rows": int(len(df)),
+    info = {"seed": seed, "preset": chosen.name, "time_limit": time_limit, "deterministic": deterministic,
+            "n_rows": int(len(df)),
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "data_fingerprint": fingerprint(df), "reference_profile": reference_profile(X, schema),
             "fit_seconds": round(budget.elapsed(), 3), "versions": _versions()}

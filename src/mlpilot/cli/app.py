@@ -87,6 +87,9 @@ def fit(
     metric: Annotated[str, typer.Option(help="auto, auc, logloss, accuracy, balanced_accuracy, f1, rmse, mae or r2.")] = "auto",
     preset: Annotated[str, typer.Option(help="fast, balanced or best.")] = "balanced",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    deterministic: Annotated[bool, typer.Option(
+        "--deterministic", help="Run every candidate of the preset to the end, ignoring --time-limit: "
+                                "the same data and --seed give the same model.")] = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory to save the model bundle in.")] = Path("model"),
     sql: SqlOpt = None,
     db: DbOpt = None,
@@ -108,7 +111,8 @@ def fit(
     df = _read(data, sql, db)
     with FitProgress(time_limit, spent, enabled=not quiet) as bar:
         predictor = run_fit(df, target, time_limit=time_limit, task=task, metric=metric, preset=preset,
-                            seed=seed, out=out, on_event=bar.on_event, time_spent=spent)
+                            seed=seed, out=out, on_event=bar.on_event, time_spent=spent,
+                            deterministic=deterministic)
     if not quiet:
         console = stdout_console()
         console.print(leaderboard_table(predictor.leaderboard(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -23,6 +24,16 @@ class Budget:
     def deadline(self) -> float:
         return self.start + self.limit
 
+    @property
+    def unlimited(self) -> bool:
+        """A budget of trials, not of time (``--deterministic``): nothing is cut short."""
+        return math.isinf(self.limit)
+
+    @property
+    def hard_deadline(self) -> float | None:
+        """The deadline to give model fits: None when the budget is unlimited."""
+        return None if self.unlimited else self.deadline
+
     def elapsed(self) -> float:
         return time.monotonic() - self.start
 
@@ -31,4 +42,6 @@ class Budget:
 
     def reserve(self, seconds: float) -> Budget:
         """The same start with ``seconds`` kept back at the end (for ensembling and saving)."""
+        if self.unlimited:
+            return self
         return Budget(max(0.0, self.limit - seconds), self.start)

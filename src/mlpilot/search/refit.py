@@ -40,7 +40,7 @@ def refit_full(results: list[TrialResult], order: list[int], X: np.ndarray, y: n
         config = family.refit_config(r.config, r.models)
         t0 = time.monotonic()
         try:
-            model = family.fit(X, y, config, dataclasses.replace(ctx, deadline=budget.deadline))
+            model = family.fit(X, y, config, dataclasses.replace(ctx, deadline=budget.hard_deadline))
         except (ValueError, MemoryError, RuntimeError, ArithmeticError) as err:
             logger.warning("Refit of %s failed (%s); it keeps its fold models.", r.name, err)
             continue

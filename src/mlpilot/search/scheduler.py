@@ -45,7 +45,8 @@ def run_search(candidates: Sequence[Candidate], X: np.ndarray, y: np.ndarray,
             continue
         notify("trial_start", {"name": cand.name, "family": cand.family.key})
         t0 = time.monotonic()
-        trial_ctx = dataclasses.replace(ctx, deadline=min(budget.deadline, t0 + trial_share * max(0.0, left)))
+        deadline = None if budget.unlimited else min(budget.deadline, t0 + trial_share * max(0.0, left))
+        trial_ctx = dataclasses.replace(ctx, deadline=deadline)
         result = run_trial(cand, X, y, folds, trial_ctx, metric, must_finish=not results)
         if result is not None:
             results.append(result)
