@@ -57,3 +57,14 @@ def test_schema_round_trips_through_a_dict():
     again = Schema.from_dict(schema.to_dict())
     assert again == schema
     assert [c.name for c in again.features] == [c.name for c in schema.features]
+
+
+def test_numbers_in_strings_parse_the_same_for_one_row_and_for_many():
+    from mlpilot.data.schema import SMALL_BATCH, parse_numeric_strings
+
+    values = [" 1.5", "2", "1e3", "-0.25", "1,000", "1_000", "abc", None, "nan", "inf", "", "7 "]
+    many = pd.Series(values * (SMALL_BATCH // len(values) + 2), dtype=object)
+    assert len(many) > SMALL_BATCH
+    fast = pd.concat([parse_numeric_strings(many.iloc[i:i + 1]) for i in range(len(values))])
+    slow = parse_numeric_strings(many).iloc[:len(values)]
+    pd.testing.assert_series_equal(fast, slow, check_names=False)

@@ -105,9 +105,24 @@ def storage_dtype(s: pd.Series) -> str:
     return "string"
 
 
+SMALL_BATCH = 64  # below this many rows, plain Python beats pandas' vectorised string methods
+
+
+def _to_float(value: object) -> float:
+    text = str(value).strip()
+    if "_" in text:  # Python's float() reads "1_000"; pandas does not
+        return np.nan
+    try:
+        return float(text)
+    except ValueError:
+        return np.nan
+
+
 def parse_numeric_strings(s: pd.Series) -> pd.Series:
     """Strings to floats; values that are not numbers become NaN."""
-    return pd.to_numeric(s.astype("string").str.strip(), errors="coerce")
+    if len(s) <= SMALL_BATCH:  # the single-row prediction path
+        return pd.Series([np.nan if pd.isna(v) else _to_float(v) for v in s], index=s.index, dtype="float64")
+    return pd.to_numeric(s.astype("string").str.strip(), errors="coerce").astype("float64")
 
 
 def parse_datetime_strings(s: pd.Series) -> pd.Series:

@@ -20,6 +20,7 @@ from mlpilot.prep.steps import (
 
 __all__ = ["TablePreprocessor"]
 
+
 _STEP_FOR_KIND: dict[ColumnKind, type[Step]] = {
     ColumnKind.NUMERIC: NumericStep,
     ColumnKind.BOOLEAN: BooleanStep,
@@ -53,7 +54,30 @@ class TablePreprocessor:
         steps = self._check()
         if not steps:
             return np.zeros((len(df), 0))
-        return np.hstack([step.transform(df[step.column]) for step in steps])
+        return np.hstack([self._block(df, plain, run) for plain, run in self._runs(df, steps)])
+
+    @staticmethod
+    def _runs(df: pd.DataFrame, steps: list[Step]) -> list[tuple[bool, list[Step]]]:
+        """Steps in order; consecutive numeric columns stored as numbers form one "plain" run."""
+        runs: list[tuple[bool, list[Step]]] = []
+        for step in steps:
+            dtype = df[step.column].dtype
+            plain = type(step) is NumericStep and pd.api.types.is_numeric_dtype(dtype) \
+                and not pd.api.types.is_bool_dtype(dtype)
+            if plain and runs and runs[-1][0]:
+                runs[-1][1].append(step)
+            else:
+                runs.append((plain, [step]))
+        return runs
+
+    @staticmethod
+    def _block(df: pd.DataFrame, plain: bool, run: list[Step]) -> np.ndarray:
+        """A plain run is read in one call (the single-row path has one pandas call, not one per column)."""
+        if not plain:
+            return run[0].transform(df[run[0].column])
+        block = df[[step.column for step in run]].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        block[~np.isfinite(block)] = np.nan
+        return block
 
     def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
         return self.fit(df).transform(df)
