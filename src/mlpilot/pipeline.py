@@ -31,7 +31,7 @@ from mlpilot.search.candidates import candidates_for
 from mlpilot.search.cv import make_folds
 from mlpilot.search.presets import get_preset
 from mlpilot.search.refit import refit_full
-from mlpilot.search.scheduler import Event, run_search
+from mlpilot.search.scheduler import Event, SearchSpace, run_search
 
 logger = logging.getLogger(__name__)
 
@@ -112,8 +112,8 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     folds = make_folds(y, the_task, chosen.n_folds, seed)
     save_budget = budget.reserve(min(0.3 * time_limit, 1.0 + 0.06 * time_limit))
     search_budget = save_budget.reserve(REFIT_SHARE * save_budget.remaining())
-    results = run_search(candidates_for(chosen, the_task), M, y, folds, ctx, the_metric, search_budget, on_event,
-                         chosen.trial_share)
+    space = SearchSpace(M, y, folds, ctx, the_metric, search_budget, chosen.trial_share)
+    results = run_search(candidates_for(chosen, the_task), space, on_event, chosen.hpo_trials)
     weights = greedy_selection([r.oof for r in results], y, selection_metric(the_metric, the_task),
                                chosen.ensemble_rounds)
     blend = sum(w * results[i].oof for i, w in weights.items())

@@ -12,7 +12,7 @@ from mlpilot.search.budget import Budget
 from mlpilot.search.candidates import candidates_for
 from mlpilot.search.cv import make_folds
 from mlpilot.search.presets import get_preset
-from mlpilot.search.scheduler import run_search
+from mlpilot.search.scheduler import SearchSpace, run_search
 from mlpilot.search.trial import Candidate
 
 
@@ -35,8 +35,8 @@ def test_search_returns_out_of_fold_predictions_for_every_candidate():
     X, y = _problem()
     ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
     cands = candidates_for(get_preset("fast"), Task.BINARY)
-    results = run_search(cands, X, y, make_folds(y, Task.BINARY, 3, 0), ctx, get_metric("auc", Task.BINARY),
-                         Budget.starting_now(30))
+    results = run_search(cands, SearchSpace(X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
+                                            get_metric("auc", Task.BINARY), Budget.starting_now(30)))
     assert [r.name for r in results] == [c.name for c in cands]
     for r in results:
         assert r.oof.shape == (len(y), 2) and r.score > 0.9 and len(r.models) == 3
@@ -48,8 +48,8 @@ def test_search_stops_at_the_budget_but_always_returns_a_model():
     slow = {"learning_rate": 0.0005, "n_estimators": 100000}
     cands = [Candidate(f"slow_{i}", FAMILIES["lightgbm"], slow) for i in range(5)]
     t0 = time.monotonic()
-    results = run_search(cands, X, y, make_folds(y, Task.BINARY, 3, 0), ctx, get_metric("auc", Task.BINARY),
-                         Budget.starting_now(1.5))
+    results = run_search(cands, SearchSpace(X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
+                                            get_metric("auc", Task.BINARY), Budget.starting_now(1.5)))
     assert time.monotonic() - t0 < 4.0
     assert 1 <= len(results) < 5
 
@@ -58,8 +58,8 @@ def test_search_with_no_time_left_still_trains_the_first_candidate():
     X, y = _problem()
     ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
     cands = candidates_for(get_preset("fast"), Task.BINARY)
-    results = run_search(cands, X, y, make_folds(y, Task.BINARY, 3, 0), ctx, get_metric("auc", Task.BINARY),
-                         Budget.starting_now(0.0))
+    results = run_search(cands, SearchSpace(X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
+                                            get_metric("auc", Task.BINARY), Budget.starting_now(0.0)))
     assert len(results) == 1
 
 
@@ -73,8 +73,8 @@ def test_all_failing_candidates_raise_time_budget_error():
     X, y = _problem()
     ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
     with pytest.raises(TimeBudgetError, match="No model could be trained"):
-        run_search([Candidate("b", Broken(), {})], X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
-                   get_metric("auc", Task.BINARY), Budget.starting_now(5))
+        run_search([Candidate("b", Broken(), {})], SearchSpace(X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
+                                                               get_metric("auc", Task.BINARY), Budget.starting_now(5)))
 
 
 def test_a_trial_takes_at_most_its_share_of_the_time_left():
@@ -82,6 +82,18 @@ def test_a_trial_takes_at_most_its_share_of_the_time_left():
     ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
     slow = {"learning_rate": 0.0005, "n_estimators": 100000}
     cands = [Candidate(f"slow_{i}", FAMILIES["lightgbm"], slow) for i in range(3)]
-    results = run_search(cands, X, y, make_folds(y, Task.BINARY, 3, 0), ctx, get_metric("auc", Task.BINARY),
-                         Budget.starting_now(3.0), trial_share=0.4)
+    results = run_search(cands, SearchSpace(X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
+                                            get_metric("auc", Task.BINARY), Budget.starting_now(3.0), 0.4))
     assert len(results) >= 2  # the first trial left time for the next
+
+
+def test_tuning_spends_the_time_left_on_the_best_family():
+    X, y = _problem(n=600)
+    ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
+    cands = candidates_for(get_preset("fast"), Task.BINARY)
+    results = run_search(cands, SearchSpace(X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
+                                            get_metric("auc", Task.BINARY), Budget.starting_now(60)), hpo_trials=4)
+    tuned = [r for r in results if "_hpo" in r.name]
+    assert len(tuned) == 4
+    assert len({r.family for r in tuned}) == 1 and tuned[0].family in {"lightgbm", "linear"}
+    assert len({str(sorted(r.config.items())) for r in tuned}) == 4  # four different configurations

@@ -76,8 +76,10 @@ class Metric:
 
     def loss(self, y: np.ndarray, pred: np.ndarray) -> float:
         """The metric turned into something to minimise."""
-        v = self.fn(y, pred)
-        return -v if self.greater_is_better else v
+        return self.loss_from_score(self.fn(y, pred))
+
+    def loss_from_score(self, score: float) -> float:
+        return -score if self.greater_is_better else score
 
 
 METRICS: dict[str, Metric] = {m.name: m for m in (
