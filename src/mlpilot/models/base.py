@@ -18,7 +18,16 @@ import numpy as np
 
 from mlpilot.data.task import Task
 
-__all__ = ["FitContext", "FittedModel", "ModelFamily", "widen_classes"]
+__all__ = ["FitContext", "FittedModel", "ModelFamily", "REFIT_ROUNDS_FACTOR", "refit_rounds", "widen_classes"]
+
+# A fold model saw 4/5 of the rows (5 folds); on all of them, proportionally more boosting rounds.
+REFIT_ROUNDS_FACTOR = 1.25
+
+
+def refit_rounds(fold_models: list, kind: type) -> int:
+    """Boosting rounds for one model on all rows: the fold models' mean (``.rounds``), scaled."""
+    rounds = [m.rounds for m in fold_models if isinstance(m, kind)]
+    return max(1, int(round(float(np.mean(rounds)) * REFIT_ROUNDS_FACTOR)))
 
 
 def widen_classes(proba: np.ndarray, present: np.ndarray, n_classes: int) -> np.ndarray:

@@ -9,12 +9,11 @@ from typing import Any
 import numpy as np
 
 from mlpilot.data.task import Task
-from mlpilot.models.base import FitContext, FittedModel, ModelFamily
+from mlpilot.models.base import FitContext, FittedModel, ModelFamily, refit_rounds
 
 __all__ = ["CatBoostFamily", "CatBoostModel"]
 
 EARLY_STOPPING_ROUNDS = 50
-REFIT_ROUNDS_FACTOR = 1.1  # all rows instead of (k-1)/k of them: a few more rounds
 MAX_ROUNDS = 5000
 ROUNDS_WITHOUT_VALIDATION = 300
 SMALL_BATCH = 2000
@@ -104,8 +103,7 @@ class CatBoostFamily(ModelFamily):
         ]
 
     def refit_config(self, config: dict[str, Any], fold_models: list[FittedModel]) -> dict[str, Any]:
-        rounds = np.mean([m.rounds for m in fold_models if isinstance(m, CatBoostModel)])
-        return {**config, "n_estimators": max(1, int(round(rounds * REFIT_ROUNDS_FACTOR)))}
+        return {**config, "n_estimators": refit_rounds(fold_models, CatBoostModel)}
 
     def search_space(self, task: Task) -> dict[str, tuple]:
         return {

@@ -9,13 +9,12 @@ from typing import Any
 import numpy as np
 
 from mlpilot.data.task import Task
-from mlpilot.models.base import FitContext, FittedModel, ModelFamily
+from mlpilot.models.base import FitContext, FittedModel, ModelFamily, refit_rounds
 
 __all__ = ["LightGBMFamily", "LightGBMModel"]
 
 EARLY_STOPPING_ROUNDS = 50
 MIN_LOGLOSS_GAIN = 1e-6  # smaller gains per round are noise (e.g. on separable data)
-REFIT_ROUNDS_FACTOR = 1.25  # all rows instead of 4/5 of them (5 folds): proportionally more rounds
 MAX_ROUNDS = 5000
 SMALL_BATCH = 2000
 
@@ -89,8 +88,7 @@ class LightGBMFamily(ModelFamily):
         ]
 
     def refit_config(self, config: dict[str, Any], fold_models: list[FittedModel]) -> dict[str, Any]:
-        rounds = np.mean([m.rounds for m in fold_models if isinstance(m, LightGBMModel)])
-        return {**config, "n_estimators": max(1, int(round(rounds * REFIT_ROUNDS_FACTOR)))}
+        return {**config, "n_estimators": refit_rounds(fold_models, LightGBMModel)}
 
     def search_space(self, task: Task) -> dict[str, tuple]:
         return {

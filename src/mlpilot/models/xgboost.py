@@ -9,13 +9,12 @@ from typing import Any
 import numpy as np
 
 from mlpilot.data.task import Task
-from mlpilot.models.base import FitContext, FittedModel, ModelFamily
+from mlpilot.models.base import FitContext, FittedModel, ModelFamily, refit_rounds
 
 __all__ = ["XGBoostFamily", "XGBoostModel"]
 
 EARLY_STOPPING_ROUNDS = 50
 MIN_LOGLOSS_GAIN = 1e-4  # smaller gains over EARLY_STOPPING_ROUNDS rounds are noise (separable data)
-REFIT_ROUNDS_FACTOR = 1.1  # all rows instead of (k-1)/k of them: a few more rounds
 MAX_ROUNDS = 5000
 ROUNDS_WITHOUT_VALIDATION = 300
 SMALL_BATCH = 2000
@@ -102,8 +101,7 @@ class XGBoostFamily(ModelFamily):
         ]
 
     def refit_config(self, config: dict[str, Any], fold_models: list[FittedModel]) -> dict[str, Any]:
-        rounds = np.mean([m.rounds for m in fold_models if isinstance(m, XGBoostModel)])
-        return {**config, "n_estimators": max(1, int(round(rounds * REFIT_ROUNDS_FACTOR)))}
+        return {**config, "n_estimators": refit_rounds(fold_models, XGBoostModel)}
 
     def search_space(self, task: Task) -> dict[str, tuple]:
         return {
