@@ -19,6 +19,7 @@ from mlpilot.bundle.predictor import Member, Predictor
 from mlpilot.data.io import read_table
 from mlpilot.data.schema import infer_schema
 from mlpilot.data.task import Task, check_target, infer_task
+from mlpilot.data.validate import check_unique_columns
 from mlpilot.ensemble.greedy import greedy_selection
 from mlpilot.evaluate.leaderboard import leaderboard_rows
 from mlpilot.evaluate.metrics import get_metric, selection_metric
@@ -45,9 +46,7 @@ def load_training_table(data: pd.DataFrame | str | os.PathLike, target: str) -> 
     """The training table with string column names, checked to hold ``target``."""
     df = data.copy() if isinstance(data, pd.DataFrame) else read_table(data)
     df.columns = [str(c) for c in df.columns]
-    if df.columns.duplicated().any():
-        dup = df.columns[df.columns.duplicated()][0]
-        raise SchemaError(f"Column {dup!r} appears more than once in the training data; names must be unique.")
+    check_unique_columns(df, "the training data")
     if target not in df.columns:
         close = difflib.get_close_matches(target, df.columns, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else f" Columns: {', '.join(df.columns[:12])}."

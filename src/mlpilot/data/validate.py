@@ -8,17 +8,22 @@ import pandas as pd
 from mlpilot.data.schema import ColumnKind, Schema, parse_datetime_strings, parse_numeric_strings
 from mlpilot.exceptions import SchemaError
 
-__all__ = ["check_columns", "check_frame", "check_target_column"]
+__all__ = ["check_unique_columns", "check_columns", "check_frame", "check_target_column"]
 
 _BOOL_STRINGS = {"true", "false", "1", "0", "yes", "no", "t", "f", "y", "n", "1.0", "0.0"}
 
 
-def check_columns(df: pd.DataFrame, schema: Schema, source: str = "the data") -> None:
-    """Raise SchemaError if ``df`` lacks a feature column or repeats a column name."""
+def check_unique_columns(df: pd.DataFrame, source: str = "the data") -> None:
+    """Raise SchemaError if ``df`` repeats a column name."""
     dupes = df.columns[df.columns.duplicated()].unique().tolist()
     if dupes:
         raise SchemaError(f"Column '{dupes[0]}' appears more than once in {source}; column names must be "
                           "unique. Rename or remove the duplicate.")
+
+
+def check_columns(df: pd.DataFrame, schema: Schema, source: str = "the data") -> None:
+    """Raise SchemaError if ``df`` lacks a feature column or repeats a column name."""
+    check_unique_columns(df, source)
     missing = [c.name for c in schema.features if c.name not in df.columns]
     if missing:
         more = f" (and {len(missing) - 1} more: {', '.join(missing[1:4])})" if len(missing) > 1 else ""
