@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mlpilot.exceptions import ConfigError
 
-__all__ = ["home", "db_url", "threads"]
+__all__ = ["home", "db_url", "threads", "workers", "memory_limit_mb"]
 
 
 def home() -> Path:
@@ -18,6 +18,32 @@ def home() -> Path:
 def db_url() -> str:
     """MLPILOT_DB_URL: the metadata database (default SQLite under MLPILOT_HOME)."""
     return os.environ.get("MLPILOT_DB_URL") or f"sqlite:///{home() / 'registry.db'}"
+
+
+def _positive_number(name: str, kind: type, minimum: float) -> float | None:
+    raw = os.environ.get(name)
+    if not raw:
+        return None
+    try:
+        value = kind(raw)
+    except ValueError as err:
+        raise ConfigError(f"{name} is {raw!r}; allowed: a number >= {minimum}.") from err
+    if value < minimum:
+        raise ConfigError(f"{name} is {raw!r}; allowed: a number >= {minimum}.")
+    return value
+
+
+def workers() -> int | None:
+    """MLPILOT_WORKERS: worker processes for the trials (default: chosen from the data and the CPUs;
+    0 runs trials in the calling process, with no hard stop at a trial's deadline)."""
+    value = _positive_number("MLPILOT_WORKERS", int, 0)
+    return None if value is None else int(value)
+
+
+def memory_limit_mb() -> float | None:
+    """MLPILOT_MEMORY_LIMIT_MB: the memory one worker may use before its trial is stopped
+    (default: 80 % of the memory available when the fit starts, shared among the workers)."""
+    return _positive_number("MLPILOT_MEMORY_LIMIT_MB", float, 1)
 
 
 def threads() -> int:

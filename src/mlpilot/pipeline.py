@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlpilot import config
 from mlpilot.bundle.predictor import Member, Predictor
 from mlpilot.data.io import read_table
 from mlpilot.data.schema import infer_schema
@@ -22,7 +21,7 @@ from mlpilot.data.task import Task, check_target, infer_task
 from mlpilot.data.validate import check_unique_columns
 from mlpilot.ensemble.greedy import greedy_selection
 from mlpilot.evaluate.leaderboard import leaderboard_rows
-from mlpilot.evaluate.metrics import get_metric, selection_metric
+from mlpilot.evaluate.metrics import Metric, get_metric, selection_metric
 from mlpilot.exceptions import ConfigError, DataError, SchemaError
 from mlpilot.models.base import FitContext
 from mlpilot.prep.preprocessor import TablePreprocessor
@@ -31,15 +30,18 @@ from mlpilot.search.budget import Budget
 from mlpilot.search.candidates import candidates_for
 from mlpilot.search.cv import make_folds
 from mlpilot.search.presets import get_preset
+from mlpilot.search.executor import Pool, open_pool
+from mlpilot.search.presets import Preset
 from mlpilot.search.refit import refit_full
-from mlpilot.search.scheduler import Event, SearchSpace, run_search
+from mlpilot.search.scheduler import Event, SearchSpace, Skipped, run_search
+from mlpilot.search.trial import Candidate
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["fit", "load_training_table", "encode_target"]
 
 REFIT_SHARE = 0.2  # of the time left after preparing the data, kept for refitting on all rows
-SMALL_DATA_ROWS = 5000  # below this, one thread per model is faster than two
+GRACE_SHARE = 0.02  # of the time limit: how long a trial may overrun its deadline before it is stopped
 
 
 def load_training_table(data: pd.DataFrame | str | os.PathLike, target: str) -> pd.DataFrame:
@@ -99,31 +101,20 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     the_task = infer_task(y_raw, task)
     the_metric = get_metric(metric, the_task)
     y, classes = encode_target(y_raw.reset_index(drop=True), the_task)
-    schema = infer_schema(df, target, keep)
-    if not schema.features:
-        raise DataError("No column is usable as a feature (all are identifiers or constant); "
-                        f"dropped: {', '.join(c.name for c in schema.columns)}.")
-    X = df.drop(columns=[target])
-    pre = TablePreprocessor(schema).fit(X)
-    M = pre.transform(X)
-    n_jobs = 1 if len(df) < SMALL_DATA_ROWS else config.threads()
-    ctx = FitContext(the_task, len(classes or []), pre.categorical_, seed, n_jobs)
-    folds = make_folds(y, the_task, chosen.n_folds, seed)
-    save_budget = budget.reserve(min(0.3 * time_limit, 1.0 + 0.06 * time_limit))
-    search_budget = save_budget.reserve(REFIT_SHARE * save_budget.remaining())
-    space = SearchSpace(M, y, folds, ctx, the_metric, search_budget, chosen.trial_share)
-    results = run_search(candidates_for(chosen, the_task), space, on_event, chosen.hpo_trials)
-    weights = greedy_selection([r.oof for r in results], y, selection_metric(the_metric, the_task),
-                               chosen.ensemble_rounds)
-    blend = sum(w * results[i].oof for i, w in weights.items())
-    if on_event:
-        on_event("trial_start", {"name": "refit on all rows", "family": "refit"})
-    refit_full(results, sorted(weights, key=weights.get, reverse=True), M, y, ctx, save_budget)
-    members = [Member(results[i].name, results[i].family, results[i].config, w, results[i].models)
-               for i, w in weights.items()]
-    board = leaderboard_rows(results, weights, the_metric(y, blend), the_metric)
+    candidates = candidates_for(chosen, the_task)
+    pool, n_jobs = open_pool(len(df), time_limit, deterministic, _warm_modules(candidates))
+    with pool:
+        schema = infer_schema(df, target, keep)
+        if not schema.features:
+            raise DataError("No column is usable as a feature (all are identifiers or constant); "
+                            f"dropped: {', '.join(c.name for c in schema.columns)}.")
+        X = df.drop(columns=[target])
+        pre = TablePreprocessor(schema).fit(X)
+        ctx = FitContext(the_task, len(classes or []), pre.categorical_, seed, n_jobs)
+        members, board, skipped = _search(candidates, pre.transform(X), y, ctx, the_metric, chosen, budget,
+                                          pool, on_event)
     info = {"seed": seed, "preset": chosen.name, "time_limit": time_limit, "deterministic": deterministic,
-            "n_rows": int(len(df)),
+            "n_rows": int(len(df)), "skipped": [{"model": s.name, "reason": s.reason} for s in skipped],
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "data_fingerprint": fingerprint(df), "reference_profile": reference_profile(X, schema),
             "fit_seconds": round(budget.elapsed(), 3), "versions": _versions()}
@@ -132,6 +123,35 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
         predictor.save(out)
     logger.info("Fit finished in %.1f s of %.0f s.", budget.elapsed(), time_limit)
     return predictor
+
+
+def _warm_modules(candidates: Sequence[Candidate]) -> tuple[str, ...]:
+    """The libraries of the first two candidates, for the workers to import while the data is prepared."""
+    return tuple(dict.fromkeys(m for c in candidates[:2] for m in c.family.requires))
+
+
+def _search(candidates: Sequence[Candidate], M: np.ndarray, y: np.ndarray, ctx: FitContext, metric: Metric,
+            preset: Preset, budget: Budget, pool: Pool, on_event: Event | None
+            ) -> tuple[list[Member], list[dict], list[Skipped]]:
+    """Search, ensemble, refit: the members of the ensemble, the leaderboard rows, what was skipped."""
+    limit = budget.limit
+    save_budget = budget.reserve(min(0.3 * limit, 1.0 + 0.06 * limit))
+    search_budget = save_budget.reserve(REFIT_SHARE * save_budget.remaining())
+    grace = max(0.5, GRACE_SHARE * limit) if not budget.unlimited else 0.0
+    folds = make_folds(y, ctx.task, preset.n_folds, ctx.seed)
+    space = SearchSpace(M, y, folds, ctx, metric, search_budget, preset.trial_share, grace,
+                        None if budget.unlimited else save_budget.deadline)
+    skipped: list[Skipped] = []
+    results = run_search(candidates, space, on_event, preset.hpo_trials, pool, skipped)
+    weights = greedy_selection([r.oof for r in results], y, selection_metric(metric, ctx.task),
+                               preset.ensemble_rounds)
+    blend = sum(w * results[i].oof for i, w in weights.items())
+    if on_event:
+        on_event("trial_start", {"name": "refit on all rows", "family": "refit"})
+    refit_full(results, sorted(weights, key=weights.get, reverse=True), ctx, save_budget, pool, grace)
+    members = [Member(results[i].name, results[i].family, results[i].config, w, results[i].models)
+               for i, w in weights.items()]
+    return members, leaderboard_rows(results, weights, metric(y, blend), metric), skipped
 
 
 def _versions() -> dict[str, str]:

@@ -117,6 +117,8 @@ def fit(
         console = stdout_console()
         console.print(leaderboard_table(predictor.leaderboard(),
                                         f"Leaderboard ({predictor.task}, validation {predictor.metric})"))
+        for item in predictor.info.get("skipped", []):
+            console.print(f"Skipped {item['model']}: {item['reason']}", markup=False)
         console.print(f"Saved model to {out} ({predictor.info['fit_seconds']:.1f} s).")
 
 

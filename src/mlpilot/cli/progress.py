@@ -35,6 +35,8 @@ class FitProgress:
             self.progress.update(self.task, description=f"training {info['name']}")
         elif kind == "trial_end" and info.get("score") is not None:
             self.progress.console.print(f"  {info['name']:<16} score {info['score']:.5f}  ({info['seconds']:.1f} s)")
+        elif kind == "trial_end" and info.get("error"):
+            self.progress.console.print(f"  {info['name']:<16} skipped: {info['error']}", markup=False)
 
     def __enter__(self) -> FitProgress:
         self.progress.start()

@@ -20,6 +20,10 @@ from mlpilot.data.task import Task
 
 __all__ = ["FitContext", "FittedModel", "ModelFamily", "REFIT_ROUNDS_FACTOR", "refit_rounds", "widen_classes"]
 
+MB = 2**20
+WORKER_MB = 250.0  # a worker process with the model libraries loaded
+BAG_FOLDS = 5  # the fold models a trial keeps in memory (the presets' most)
+
 # A fold model saw 4/5 of the rows (5 folds); on all of them, proportionally more boosting rounds.
 REFIT_ROUNDS_FACTOR = 1.25
 
@@ -101,6 +105,11 @@ class ModelFamily(ABC):
     def refit_config(self, config: dict[str, Any], fold_models: list[FittedModel]) -> dict[str, Any]:
         """The configuration for one model on all rows, given the fold models (e.g. their rounds)."""
         return config
+
+    def memory_mb(self, n_rows: int, n_cols: int, n_classes: int, config: dict[str, Any]) -> float:
+        """A rough estimate of the memory a trial needs (MB), to skip one that cannot fit.
+        The default: a worker with its libraries, and a few copies of the data."""
+        return WORKER_MB + 4 * n_rows * n_cols * 8 / MB
 
     @abstractmethod
     def fit(self, X: np.ndarray, y: np.ndarray, config: dict[str, Any], ctx: FitContext,

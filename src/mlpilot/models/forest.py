@@ -24,7 +24,7 @@ import numpy as np
 
 from mlpilot.data.task import Task
 from mlpilot.exceptions import BundleError, ConfigError
-from mlpilot.models.base import FitContext, FittedModel, ModelFamily, widen_classes
+from mlpilot.models.base import BAG_FOLDS, MB, FitContext, FittedModel, ModelFamily, widen_classes
 
 __all__ = ["ExtraTreesFamily", "ExtraTreesModel", "RandomForestFamily", "RandomForestModel"]
 
@@ -116,6 +116,13 @@ class _ForestFamily(ModelFamily):
         if not trees or min(trees) >= asked:
             return config
         return {**config, "n_estimators": max(1, int(round(np.mean(trees))))}
+
+    def memory_mb(self, n_rows: int, n_cols: int, n_classes: int, config: dict[str, Any]) -> float:
+        """The data, plus the bag of forests: each node holds ~64 bytes and a value per class."""
+        leaves = min(int(config.get("max_leaf_nodes", self.default_leaves)), n_rows)
+        trees = BAG_FOLDS * int(config.get("n_estimators", self.default_trees))
+        return super().memory_mb(n_rows, n_cols, n_classes, config) + trees * 2 * leaves * (64 + 8 * max(
+            1, n_classes)) / MB
 
     def _estimator(self, task: Task):
         raise NotImplementedError

@@ -1,12 +1,14 @@
-"""The search loop: try candidates in order while the budget lasts, then tune the best family."""
+"""The search loop: give the executor's workers candidates in order while the budget lasts, then
+configurations of the best family suggested by TPE. The scheduler owns the clock: every trial
+gets a deadline, and the executor stops one that runs past it by more than ``grace``."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -14,11 +16,12 @@ from mlpilot.evaluate.metrics import Metric
 from mlpilot.exceptions import TimeBudgetError
 from mlpilot.models.base import FitContext
 from mlpilot.search.budget import Budget
-from mlpilot.search.trial import Candidate, TrialResult, run_trial
+from mlpilot.search.executor import InlinePool, Outcome, Pool
+from mlpilot.search.trial import Candidate, TrialResult
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["run_search", "Event", "SearchSpace"]
+__all__ = ["run_search", "Event", "SearchSpace", "Skipped"]
 
 Event = Callable[[str, dict], None]
 MIN_TRIAL_SECONDS = 1.0
@@ -35,6 +38,28 @@ class SearchSpace:
     metric: Metric
     budget: Budget
     trial_share: float = 1.0  # the most of the time left that one trial may take
+    grace: float = 1.0  # seconds a trial may run past its deadline before it is stopped
+    last_call: float | None = None  # when even the first trial (which must give a model) is stopped
+
+
+@dataclass(frozen=True)
+class Skipped:
+    name: str
+    reason: str
+
+
+@dataclass
+class _State:
+    space: SearchSpace
+    pool: Pool
+    notify: Event
+    results: dict[int, TrialResult] = field(default_factory=dict)
+    running: dict[int, tuple[int, Candidate]] = field(default_factory=dict)  # job id -> (order, candidate)
+    skipped: list[Skipped] = field(default_factory=list)
+    submitted: int = 0
+
+    def done(self) -> list[TrialResult]:
+        return [self.results[k] for k in sorted(self.results)]
 
 
 def _expected_seconds(cand: Candidate, done: list[TrialResult]) -> float:
@@ -47,63 +72,134 @@ def _affordable(cand: Candidate, results: list[TrialResult], budget: Budget) -> 
     return not results or (left >= MIN_TRIAL_SECONDS and _expected_seconds(cand, results) <= 1.5 * left)
 
 
-def _run_one(cand: Candidate, space: SearchSpace, results: list[TrialResult], notify: Event) -> TrialResult | None:
-    notify("trial_start", {"name": cand.name, "family": cand.family.key})
+def _fits_in_memory(cand: Candidate, st: _State) -> bool:
+    limit = st.pool.memory_limit_mb
+    if limit is None:
+        return True
+    X, ctx = st.space.X, st.space.ctx
+    need = cand.family.memory_mb(X.shape[0], X.shape[1], ctx.n_classes, cand.config)
+    if need <= limit:
+        return True
+    reason = f"needs about {need:.0f} MB, more than the memory limit of {limit:.0f} MB"
+    logger.warning("Skipping %s: it %s.", cand.name, reason)
+    st.skipped.append(Skipped(cand.name, reason))
+    return False
+
+
+def _submit(cand: Candidate, st: _State) -> None:
+    space, budget = st.space, st.space.budget
     t0 = time.monotonic()
-    budget = space.budget
-    deadline = None if budget.unlimited else min(budget.deadline,
-                                                 t0 + space.trial_share * max(0.0, budget.remaining()))
-    trial_ctx = dataclasses.replace(space.ctx, deadline=deadline)
-    result = run_trial(cand, space.X, space.y, space.folds, trial_ctx, space.metric, must_finish=not results)
+    must_finish = not st.results
+    if budget.unlimited:
+        deadline = kill_at = None
+    else:
+        deadline = min(budget.deadline, t0 + space.trial_share * max(0.0, budget.remaining()))
+        kill_at = deadline + space.grace
+        if must_finish and space.last_call is not None:
+            kill_at = max(kill_at, space.last_call)
+    ctx = replace(space.ctx, deadline=deadline)
+    job = st.pool.submit("trial", (cand, ctx, space.metric, must_finish), kill_at)
+    st.running[job] = (st.submitted, cand)
+    st.submitted += 1
+    st.notify("trial_start", {"name": cand.name, "family": cand.family.key})
+
+
+def _collect(st: _State, job: int, outcome: Outcome) -> tuple[Candidate, TrialResult | None]:
+    order, cand = st.running.pop(job)
+    result = outcome.value if outcome.ok else None
+    if not outcome.ok:
+        logger.warning("Model %s is skipped: %s.", cand.name, outcome.error)
+        st.skipped.append(Skipped(cand.name, outcome.error))
     if result is not None:
-        results.append(result)
-        logger.info("%s: %s %.5f in %.1f s", cand.name, space.metric.name, result.score, time.monotonic() - t0)
-    notify("trial_end", {"name": cand.name, "score": None if result is None else result.score,
-                         "seconds": time.monotonic() - t0})
-    return result
+        st.results[order] = result
+        logger.info("%s: %s %.5f in %.1f s", cand.name, st.space.metric.name, result.score, outcome.seconds)
+    st.notify("trial_end", {"name": cand.name, "score": None if result is None else result.score,
+                            "seconds": outcome.seconds, "error": outcome.error})
+    return cand, result
 
 
-def _tune(space: SearchSpace, results: list[TrialResult], max_trials: int, notify: Event) -> None:
-    """Spend the time left on TPE suggestions for the family of the best trial so far."""
-    from mlpilot.models import FAMILIES
-    from mlpilot.search.hpo import TPESearch
+class _Tuner:
+    """TPE suggestions for the family of the best trial when the tuner starts."""
 
-    task = space.ctx.task
-    ranked = sorted(results, key=lambda r: space.metric.loss_from_score(r.score))
-    best = next((r for r in ranked if FAMILIES[r.family].search_space(task)), None)
-    if best is None:
-        return
-    family = FAMILIES[best.family]
-    tpe = TPESearch(space.metric, space.ctx.seed)
-    for r in results:
-        if r.family == family.key:
-            tpe.seed_with(family, task, r)
-    for _ in range(max_trials):
-        cand = tpe.ask(family, task, best.config)
-        if not _affordable(cand, results, space.budget):
-            tpe.tell(family, cand.name, None)
-            break
-        tpe.tell(family, cand.name, _run_one(cand, space, results, notify))
+    def __init__(self, st: _State, max_trials: int):
+        from mlpilot.models import FAMILIES
+        from mlpilot.search.hpo import TPESearch
+
+        space, results = st.space, st.done()
+        self.task = space.ctx.task
+        ranked = sorted(results, key=lambda r: space.metric.loss_from_score(r.score))
+        best = next((r for r in ranked if FAMILIES[r.family].search_space(space.ctx.task)), None)
+        self.left = max_trials if best is not None else 0
+        if best is not None:
+            self.family, self.base = FAMILIES[best.family], best.config
+            self.tpe = TPESearch(space.metric, space.ctx.seed)
+            for r in results:
+                self.seed(r)
+
+    def seed(self, result: TrialResult) -> None:
+        if self.left and result.family == self.family.key and "_hpo" not in result.name:
+            self.tpe.seed_with(self.family, self.task, result)
+
+    def ask(self, st: _State) -> Candidate | None:
+        if self.left <= 0:
+            return None
+        cand = self.tpe.ask(self.family, self.task, self.base)
+        if not _affordable(cand, st.done(), st.space.budget):
+            self.tpe.tell(self.family, cand.name, None)
+            self.left = 0
+            return None
+        self.left -= 1
+        return cand
+
+    def tell(self, cand: Candidate, result: TrialResult | None) -> None:
+        if "_hpo" in cand.name:
+            self.tpe.tell(self.family, cand.name, result)
+        elif result is not None:
+            self.seed(result)
+
+
+def _next(queue: deque[Candidate], st: _State, tuner: _Tuner | None) -> Candidate | None:
+    while queue:
+        cand = queue.popleft()
+        if not _affordable(cand, st.done(), st.space.budget):
+            logger.info("Skipping %s: %.1f s left.", cand.name, st.space.budget.remaining())
+        elif _fits_in_memory(cand, st):
+            return cand
+    return tuner.ask(st) if tuner is not None else None
 
 
 def run_search(candidates: Sequence[Candidate], space: SearchSpace, on_event: Event | None = None,
-               hpo_trials: int = 0) -> list[TrialResult]:
+               hpo_trials: int = 0, pool: Pool | None = None,
+               skipped: list[Skipped] | None = None) -> list[TrialResult]:
     """Run the candidates in order while the budget lasts (the first one always runs), then up to
-    ``hpo_trials`` tuned configurations of the best family.
+    ``hpo_trials`` tuned configurations of the best family; results in the order of submission.
 
     One trial may take at most ``space.trial_share`` of the time left when it starts, so that a
-    slow family cannot crowd out the others.
+    slow family cannot crowd out the others. Candidates stopped or skipped (time, memory, errors)
+    are appended to ``skipped`` with the reason. ``pool`` runs the trials (default: in this process);
+    the data is shared with it here, and stays shared for the refit.
     """
-    notify = on_event or (lambda kind, info: None)
-    results: list[TrialResult] = []
-    for cand in candidates:
-        if not _affordable(cand, results, space.budget):
-            logger.info("Skipping %s: %.1f s left.", cand.name, space.budget.remaining())
-            continue
-        _run_one(cand, space, results, notify)
-    if results and hpo_trials:
-        _tune(space, results, hpo_trials, notify)
-    if not results:
+    pool = pool or InlinePool()
+    pool.share(space.X, space.y, space.folds)
+    st = _State(space, pool, on_event or (lambda kind, info: None))
+    queue, tuner = deque(candidates), None
+    while True:
+        while pool.idle() > 0:
+            if not queue and tuner is None and hpo_trials and st.results:
+                tuner = _Tuner(st, hpo_trials)
+            cand = _next(queue, st, tuner)
+            if cand is None:
+                break
+            _submit(cand, st)
+        if not st.running:
+            break
+        for job, outcome in pool.wait():
+            cand, result = _collect(st, job, outcome)
+            if tuner is not None:
+                tuner.tell(cand, result)
+    if skipped is not None:
+        skipped.extend(st.skipped)
+    if not st.results:
         raise TimeBudgetError(f"No model could be trained within --time-limit {space.budget.limit:.0f} s; "
                               "allow more time (at least 10 s is advised).")
-    return results
+    return st.done()

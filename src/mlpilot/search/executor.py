@@ -1,0 +1,315 @@
+"""Executors: where trials and refits run.
+
+:class:`ProcessPool` (the default) runs each job in a worker process of its own. The
+parent keeps the clock: a job still running past its ``kill_at`` is stopped (the worker
+is killed and replaced), and so is a job whose worker grows past the memory limit. A
+stopped job yields an :class:`Outcome` with the reason, never an exception, so a fit goes
+on with the models it has. :class:`InlinePool` runs jobs in the calling process (no hard
+stop; for debugging, and where processes cannot be started: ``MLPILOT_WORKERS=0``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as wait_ready
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlpilot.search import worker
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Outcome", "ProcessPool", "InlinePool", "Pool", "open_pool", "SMALL_DATA_ROWS"]
+
+MB = 2**20
+POLL_S = 0.1
+CLOSE_S = 2.0
+SMALL_DATA_ROWS = 5000  # below this, one thread per model is faster than two: run trials side by side
+MEMORY_SHARE = 0.8  # of the memory available at the start, for the workers together
+MIN_POOL_SECONDS = 10.0  # shorter fits run their trials in-process
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding this mlpilot package
+
+
+@dataclass
+class Outcome:
+    """What a job gave: ``value``, or ``error`` saying why there is none."""
+
+    value: Any = None
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class _Job:
+    id: int
+    kind: str
+    kill_at: float | None
+    started: float = field(default_factory=time.monotonic)
+
+
+class _Worker:
+    """A ``python -m mlpilot.search.worker`` process, talked to over a private socket pair.
+
+    A plain subprocess rather than multiprocessing's spawn: spawn re-runs the caller's main
+    module, which breaks scripts without an ``if __name__ == "__main__"`` guard; fork is
+    unsafe once OpenMP (LightGBM, XGBoost) has run in the parent.
+    """
+
+    def __init__(self, log_level: int, warm: tuple[str, ...], stderr_dir: str):
+        import psutil
+
+        ours, theirs = socket.socketpair()
+        self.stderr_path = Path(stderr_dir) / f"worker-{id(self)}.stderr"
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_PACKAGE_ROOT,
+                                                                          os.environ.get("PYTHONPATH")]))}
+        with open(self.stderr_path, "wb") as err:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "mlpilot.search.worker", str(theirs.fileno()), str(log_level), ",".join(warm)],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                env=env)
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.ps = psutil.Process(self.process.pid)
+        self.job: _Job | None = None
+
+    def rss_mb(self) -> float:
+        try:
+            return self.ps.memory_info().rss / MB
+        except Exception:  # noqa: BLE001 - psutil.Error: the process is gone, which the caller sees next
+            return 0.0
+
+    def last_words(self) -> str:
+        """Why the process ended: its exit code and the last line it wrote to stderr."""
+        code = self.process.poll()
+        try:
+            lines = self.stderr_path.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            lines = []
+        return f"exit code {code}" + (f": {lines[-1][:300]}" if lines else "")
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(CLOSE_S)
+        self.conn.close()
+
+
+class _Shared:
+    """A temporary directory: the training data the jobs read (a subdirectory per ``share``)
+    and the workers' stderr."""
+
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix="mlpilot-pool-")
+        self.dir: str | None = None
+        self._count = itertools.count()
+
+    def share(self, X: np.ndarray, y: np.ndarray, folds) -> None:
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir = os.path.join(self.root, f"data-{next(self._count)}")
+        os.mkdir(self.dir)
+        worker.share_data(Path(self.dir), X, y, folds)
+
+    def close(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class ProcessPool:
+    """Up to ``n_workers`` worker processes, one job each at a time. Use as a context manager."""
+
+    def __init__(self, n_workers: int = 1, memory_limit_mb: float | None = None, warm: tuple[str, ...] = ()):
+        self.n_workers = max(1, int(n_workers))
+        self.memory_limit_mb = memory_limit_mb
+        self._log_level = logging.getLogger().getEffectiveLevel()
+        self._warm = tuple(warm)  # modules a new worker imports while the parent prepares the data
+        self._workers: list[_Worker] = []
+        self._ids = itertools.count()
+        self._shared = _Shared()
+        for _ in range(self.n_workers):
+            self._spawn()
+
+    # -- data and jobs
+    def share(self, X: np.ndarray, y: np.ndarray, folds) -> None:
+        self._shared.share(X, y, folds)
+
+    def idle(self) -> int:
+        return sum(w.job is None for w in self._workers) + (self.n_workers - len(self._workers))
+
+    def busy(self) -> int:
+        return sum(w.job is not None for w in self._workers)
+
+    def submit(self, kind: str, args: tuple, kill_at: float | None) -> int:
+        free = next((w for w in self._workers if w.job is None), None) or self._spawn()
+        job_id = next(self._ids)
+        self._send(free, job_id, kind, self._shared.dir, args, kill_at)
+        return job_id
+
+    def wait(self, timeout: float | None = None) -> list[tuple[int, Outcome]]:
+        """Block until at least one job ends (or ``timeout`` passes); stop jobs past their limits."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            busy = [w for w in self._workers if w.job is not None]
+            if not busy:
+                return []
+            ready = wait_ready([w.conn for w in busy], POLL_S)
+            done = [self._check(w, w.conn in ready) for w in busy]
+            done = [d for d in done if d is not None]
+            if done or (end is not None and time.monotonic() >= end):
+                return done
+
+    def close(self) -> None:
+        for w in self._workers:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+        deadline = time.monotonic() + CLOSE_S
+        for w in self._workers:
+            try:
+                w.process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            w.kill()
+        self._workers.clear()
+        self._shared.close()
+
+    def __enter__(self) -> ProcessPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- internals
+    def _spawn(self) -> _Worker:
+        w = _Worker(self._log_level, self._warm, self._shared.root)
+        self._workers.append(w)
+        return w
+
+    def _send(self, w: _Worker, job_id: int, kind: str, data_dir, args: tuple, kill_at) -> None:
+        w.job = _Job(job_id, kind, kill_at)
+        w.conn.send((job_id, kind, data_dir, args))
+
+    def _check(self, w: _Worker, ready: bool) -> tuple[int, Outcome] | None:
+        job = w.job
+        seconds = time.monotonic() - job.started
+        if ready:
+            try:
+                job_id, value, error, records = w.conn.recv()
+            except (EOFError, OSError):
+                w.process.wait(CLOSE_S)
+                return self._stop(w, f"its worker process died ({w.last_words()})", seconds)
+            _replay(records)
+            w.job = None
+            return job_id, Outcome(value, error, seconds)
+        if job.kill_at is not None and time.monotonic() > job.kill_at:
+            return self._stop(w, f"stopped: still running {time.monotonic() - job.kill_at:.1f} s past its "
+                                 "deadline", seconds)
+        if self.memory_limit_mb is not None and w.rss_mb() > self.memory_limit_mb:
+            return self._stop(w, f"stopped: it used more than the memory limit of {self.memory_limit_mb:.0f} MB "
+                                 "(MLPILOT_MEMORY_LIMIT_MB)", seconds)
+        return None
+
+    def _stop(self, w: _Worker, reason: str, seconds: float) -> tuple[int, Outcome]:
+        job, w.job = w.job, None
+        w.kill()
+        self._workers.remove(w)
+        logger.debug("Worker of job %d (%s) stopped: %s.", job.id, job.kind, reason)
+        return job.id, Outcome(None, reason, seconds)
+
+
+def _replay(records: list[dict[str, Any]]) -> None:
+    for fields in records:
+        record = logging.makeLogRecord(fields)
+        logging.getLogger(record.name).handle(record)
+
+
+class InlinePool:
+    """Runs each job at once in this process; same interface as :class:`ProcessPool`."""
+
+    n_workers = 1
+    memory_limit_mb = None
+
+    def __init__(self):
+        self._ids = itertools.count()
+        self._done: list[tuple[int, Outcome]] = []
+        self._data: tuple | None = None
+
+    def share(self, X: np.ndarray, y: np.ndarray, folds) -> None:
+        self._data = (X, y, folds)
+
+    def idle(self) -> int:
+        return 0 if self._done else 1
+
+    def busy(self) -> int:
+        return len(self._done)
+
+    def submit(self, kind: str, args: tuple, kill_at: float | None) -> int:
+        job_id = next(self._ids)
+        t0 = time.monotonic()
+        try:
+            value, error = worker.RUNNERS[kind](*(self._data or (None, None, None)), *args), None
+        except (ValueError, MemoryError, RuntimeError, ArithmeticError, OSError) as err:
+            value, error = None, f"{type(err).__name__}: {err}"
+        self._done.append((job_id, Outcome(value, error, time.monotonic() - t0)))
+        return job_id
+
+    def wait(self, timeout: float | None = None) -> list[tuple[int, Outcome]]:
+        done, self._done = self._done, []
+        return done
+
+    def close(self) -> None:
+        self._data = None
+
+    def __enter__(self) -> InlinePool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+Pool = ProcessPool | InlinePool
+
+
+def open_pool(n_rows: int, time_limit: float, deterministic: bool = False,
+              warm: tuple[str, ...] = ()) -> tuple[Pool, int]:
+    """The executor for a fit on ``n_rows`` rows, and the threads each model gets.
+
+    Small data: one thread per model and as many workers as CPUs (trials side by side);
+    larger data: one worker whose models use every CPU. ``deterministic`` runs one trial at a
+    time, so that nothing depends on which trial ends first. Under ``MIN_POOL_SECONDS`` of
+    ``time_limit``, starting workers (a second or two) would eat the budget: trials run in
+    this process, stopped at their deadlines by the families alone. MLPILOT_WORKERS and
+    MLPILOT_MEMORY_LIMIT_MB override the choices (see :mod:`mlpilot.config`).
+    """
+    import psutil
+
+    from mlpilot import config
+
+    cpus = config.threads()
+    n_jobs = 1 if n_rows < SMALL_DATA_ROWS else cpus
+    n_workers = config.workers()
+    if n_workers is None:
+        n_workers = 0 if time_limit < MIN_POOL_SECONDS and not deterministic else \
+            1 if deterministic or n_jobs > 1 else cpus
+    if n_workers == 0:
+        return InlinePool(), n_jobs
+    n_jobs = max(1, min(n_jobs, cpus // n_workers)) if n_workers > 1 else n_jobs
+    limit = config.memory_limit_mb()
+    if limit is None:
+        limit = MEMORY_SHARE * psutil.virtual_memory().available / MB / n_workers
+    return ProcessPool(n_workers, limit, warm), n_jobs
