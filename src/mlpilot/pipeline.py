@@ -18,8 +18,10 @@ from mlpilot.bundle.predictor import Member, Predictor
 from mlpilot.data.io import read_table
 from mlpilot.data.schema import infer_schema
 from mlpilot.data.task import Task, check_target, infer_task
-from mlpilot.data.validate import check_unique_columns
+from mlpilot.data.schema import Schema
+from mlpilot.data.validate import check_frame, check_unique_columns
 from mlpilot.ensemble.greedy import greedy_selection
+from mlpilot.evaluate.latency import median_ms
 from mlpilot.evaluate.leaderboard import leaderboard_rows
 from mlpilot.evaluate.metrics import Metric, get_metric, selection_metric
 from mlpilot.exceptions import ConfigError, DataError, SchemaError
@@ -72,6 +74,12 @@ def encode_target(y: pd.Series, task: Task) -> tuple[np.ndarray, list[Any] | Non
     return values.map(index).to_numpy(dtype=int), classes
 
 
+def _check_latency_limit(max_latency_ms: float | None) -> None:
+    if max_latency_ms is not None and not (isinstance(max_latency_ms, int | float) and np.isfinite(max_latency_ms)
+                                           and max_latency_ms > 0):
+        raise ConfigError(f"--max-latency-ms is {max_latency_ms!r}; allowed: a positive number of milliseconds.")
+
+
 def _check_time_limit(time_limit: float) -> None:
     if not (isinstance(time_limit, int | float) and np.isfinite(time_limit) and time_limit > 0):
         raise ConfigError(f"--time-limit is {time_limit!r}; allowed: a positive number of seconds.")
@@ -80,7 +88,8 @@ def _check_time_limit(time_limit: float) -> None:
 def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: float = 60.0,
         task: str = "auto", metric: str = "auto", preset: str = "balanced", seed: int = 0,
         out: str | os.PathLike | None = None, on_event: Event | None = None,
-        time_spent: float = 0.0, keep: Sequence[str] = (), deterministic: bool = False) -> Predictor:
+        time_spent: float = 0.0, keep: Sequence[str] = (), deterministic: bool = False,
+        max_latency_ms: float | None = None) -> Predictor:
     """Train the best model for predicting ``target`` from the other columns of ``data``.
 
     ``time_limit`` (seconds) covers the whole fit, saving included; ``time_spent`` is time
@@ -88,9 +97,12 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     model is saved there as a bundle. Columns in ``keep`` are used even if they look like
     identifiers. ``deterministic`` replaces the clock by a budget of trials: every candidate
     of the preset runs to completion and nothing depends on timing, so the same data and
-    seed give the same model; ``time_limit`` is then ignored.
+    seed give the same model; ``time_limit`` is then ignored. ``max_latency_ms`` keeps only
+    ensembles whose single-row prediction takes at most that many milliseconds (checked and
+    prepared row included).
     """
     _check_time_limit(time_limit)
+    _check_latency_limit(max_latency_ms)
     budget = Budget.starting_now(math.inf if deterministic else float(time_limit), time_spent)
     chosen = get_preset(preset)
     df = load_training_table(data, target)
@@ -111,14 +123,17 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
         X = df.drop(columns=[target])
         pre = TablePreprocessor(schema).fit(X)
         ctx = FitContext(the_task, len(classes or []), pre.categorical_, seed, n_jobs)
+        model_ms = None if max_latency_ms is None else max_latency_ms - _prep_ms(schema, pre, X)
         members, board, skipped = _search(candidates, pre.transform(X), y, ctx, the_metric, chosen, budget,
-                                          pool, on_event)
+                                          pool, on_event, model_ms)
     info = {"seed": seed, "preset": chosen.name, "time_limit": time_limit, "deterministic": deterministic,
             "n_rows": int(len(df)), "skipped": [{"model": s.name, "reason": s.reason} for s in skipped],
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "data_fingerprint": fingerprint(df), "reference_profile": reference_profile(X, schema),
             "fit_seconds": round(budget.elapsed(), 3), "versions": _versions()}
     predictor = Predictor(schema, the_task, the_metric.name, classes, pre, members, board, info)
+    predictor.info["max_latency_ms"] = max_latency_ms
+    predictor.info["latency_ms"] = round(_check_latency(predictor, X.iloc[:1], max_latency_ms), 4)
     if out is not None:
         predictor.save(out)
     logger.info("Fit finished in %.1f s of %.0f s.", budget.elapsed(), time_limit)
@@ -131,9 +146,10 @@ def _warm_modules(candidates: Sequence[Candidate]) -> tuple[str, ...]:
 
 
 def _search(candidates: Sequence[Candidate], M: np.ndarray, y: np.ndarray, ctx: FitContext, metric: Metric,
-            preset: Preset, budget: Budget, pool: Pool, on_event: Event | None
+            preset: Preset, budget: Budget, pool: Pool, on_event: Event | None, model_ms: float | None
             ) -> tuple[list[Member], list[dict], list[Skipped]]:
-    """Search, ensemble, refit: the members of the ensemble, the leaderboard rows, what was skipped."""
+    """Search, ensemble, refit: the members of the ensemble, the leaderboard rows, what was skipped.
+    ``model_ms`` caps the members' summed single-row latency."""
     limit = budget.limit
     save_budget = budget.reserve(min(0.3 * limit, 1.0 + 0.06 * limit))
     search_budget = save_budget.reserve(REFIT_SHARE * save_budget.remaining())
@@ -143,15 +159,35 @@ def _search(candidates: Sequence[Candidate], M: np.ndarray, y: np.ndarray, ctx: 
                         None if budget.unlimited else save_budget.deadline)
     skipped: list[Skipped] = []
     results = run_search(candidates, space, on_event, preset.hpo_trials, pool, skipped)
-    weights = greedy_selection([r.oof for r in results], y, selection_metric(metric, ctx.task),
-                               preset.ensemble_rounds)
-    blend = sum(w * results[i].oof for i, w in weights.items())
+    oofs, chooser = [r.oof for r in results], selection_metric(metric, ctx.task)
+    weights = greedy_selection(oofs, y, chooser, preset.ensemble_rounds, [r.latency_ms for r in results], model_ms)
     if on_event:
         on_event("trial_start", {"name": "refit on all rows", "family": "refit"})
     refit_full(results, sorted(weights, key=weights.get, reverse=True), ctx, save_budget, pool, grace)
+    if model_ms is not None and sum(results[i].serving_ms() for i in weights) > model_ms:
+        # members that kept their fold models (no time to refit) predict k times: choose again at that cost
+        weights = greedy_selection(oofs, y, chooser, preset.ensemble_rounds, [r.serving_ms() for r in results],
+                                   model_ms)
+    blend = sum(w * results[i].oof for i, w in weights.items())
     members = [Member(results[i].name, results[i].family, results[i].config, w, results[i].models)
                for i, w in weights.items()]
     return members, leaderboard_rows(results, weights, metric(y, blend), metric), skipped
+
+
+def _prep_ms(schema: Schema, pre: TablePreprocessor, X: pd.DataFrame) -> float:
+    """Single-row latency of checking and preparing a row, the part of serving no model choice changes."""
+    row = X.iloc[:1]
+    return median_ms(lambda: (check_frame(row, schema, "a row"), pre.transform(row)))
+
+
+def _check_latency(predictor: Predictor, row: pd.DataFrame, max_latency_ms: float | None) -> float:
+    """The saved model's single-row latency here and now; a warning when it misses ``max_latency_ms``."""
+    call = predictor.predict_proba if predictor.task.is_classification else predictor.predict
+    ms = median_ms(lambda: call(row), repeats=7)
+    if max_latency_ms is not None and ms > max_latency_ms:
+        logger.warning("The model predicts one row in %.2f ms, more than --max-latency-ms %.2f: even the fastest "
+                       "model trained is too slow here. Allow more latency, or fewer columns.", ms, max_latency_ms)
+    return ms
 
 
 def _versions() -> dict[str, str]:

@@ -87,6 +87,9 @@ def fit(
     metric: Annotated[str, typer.Option(help="auto, auc, logloss, accuracy, balanced_accuracy, f1, rmse, mae or r2.")] = "auto",
     preset: Annotated[str, typer.Option(help="fast, balanced or best.")] = "balanced",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    max_latency_ms: Annotated[Optional[float], typer.Option(
+        "--max-latency-ms", help="Keep only ensembles that predict one row within this many milliseconds "
+                                 "(in-process, input checks included).", min=0.001)] = None,
     deterministic: Annotated[bool, typer.Option(
         "--deterministic", help="Run every candidate of the preset to the end, ignoring --time-limit: "
                                 "the same data and --seed give the same model.")] = False,
@@ -112,14 +115,15 @@ def fit(
     with FitProgress(time_limit, spent, enabled=not quiet) as bar:
         predictor = run_fit(df, target, time_limit=time_limit, task=task, metric=metric, preset=preset,
                             seed=seed, out=out, on_event=bar.on_event, time_spent=spent,
-                            deterministic=deterministic)
+                            deterministic=deterministic, max_latency_ms=max_latency_ms)
     if not quiet:
         console = stdout_console()
         console.print(leaderboard_table(predictor.leaderboard(),
                                         f"Leaderboard ({predictor.task}, validation {predictor.metric})"))
         for item in predictor.info.get("skipped", []):
             console.print(f"Skipped {item['model']}: {item['reason']}", markup=False)
-        console.print(f"Saved model to {out} ({predictor.info['fit_seconds']:.1f} s).")
+        console.print(f"Saved model to {out} ({predictor.info['fit_seconds']:.1f} s; "
+                      f"one row predicts in {predictor.info['latency_ms']:.2f} ms).")
 
 
 @app.command()

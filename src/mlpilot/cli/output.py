@@ -57,7 +57,7 @@ def _fmt(v) -> str:
 
 def leaderboard_table(board: pd.DataFrame, title: str = "Leaderboard") -> Table:
     table = Table(title=title, title_justify="left")
-    cols = [c for c in board.columns if c != "config"]
+    cols = [c for c in board.columns if c not in ("config", "family", "predict_s")]  # the name says the family
     for c in cols:
         table.add_column(c, justify="left" if c in ("model", "family") else "right")
     for _, row in board.iterrows():

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from mlpilot.evaluate.latency import median_ms
 from mlpilot.evaluate.metrics import Metric
 from mlpilot.models.base import FitContext, FittedModel, ModelFamily
 
@@ -38,6 +39,11 @@ class TrialResult:
     fit_seconds: float
     predict_seconds: float
     notes: list[str] = field(default_factory=list)
+    latency_ms: float = 0.0  # one model (the first fold's) predicting one row
+
+    def serving_ms(self) -> float:
+        """Single-row latency of this member as it stands: every model of its bag predicts."""
+        return self.latency_ms * max(1, len(self.models))
 
 
 def _oof_shape(y: np.ndarray, ctx: FitContext) -> tuple[int, ...]:
@@ -83,4 +89,6 @@ def run_trial(cand: Candidate, X: np.ndarray, y: np.ndarray, folds: Folds, ctx: 
         fit_s += t1 - t0
         pred_s += time.monotonic() - t1
         models.append(model)
-    return TrialResult(cand.name, cand.family.key, cand.config, models, oof, metric(y, oof), fit_s, pred_s, notes)
+    latency = median_ms(lambda: models[0].predict(X[folds[0][1][:1]]))
+    return TrialResult(cand.name, cand.family.key, cand.config, models, oof, metric(y, oof), fit_s, pred_s, notes,
+                       latency)
