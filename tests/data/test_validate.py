@@ -149,3 +149,14 @@ def test_target_column_with_text_for_a_numeric_model_is_refused():
     with pytest.raises(SchemaError, match=r"has the value 'n/a' \(row 4\), but the model predicts numbers"):
         check_target_column(df, SCHEMA, numeric=True)
     check_target_column(df, SCHEMA)  # any label is fine for classification
+
+
+def test_a_few_rows_with_numbers_as_text_are_checked_column_by_column():
+    from mlpilot.data.schema import infer_schema
+    from mlpilot.data.validate import check_frame
+
+    df = pd.DataFrame({"a": ["1.5", "2", "3"] * 10, "b": ["4", "5", "6"] * 10, "y": [0, 1, 1] * 10})
+    schema = infer_schema(df, "y")
+    check_frame(pd.DataFrame({"a": ["7"], "b": [None]}), schema)  # numbers as text, and a missing value: fine
+    with pytest.raises(SchemaError, match="Column 'b' .* the value 'abc' \\(row 2\\)"):
+        check_frame(pd.DataFrame({"a": ["7", "8"], "b": ["1", "abc"]}), schema)

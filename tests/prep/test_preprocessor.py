@@ -52,3 +52,27 @@ def test_state_round_trips_through_json_with_identical_output():
     pre = TablePreprocessor(infer_schema(df)).fit(df)
     again = TablePreprocessor.from_dict(pre.schema, json.loads(json.dumps(pre.to_dict())))
     np.testing.assert_array_equal(pre.transform(df), again.transform(df))
+
+
+def test_a_few_rows_and_many_rows_are_prepared_alike():
+    """Small batches read numeric columns (stored as numbers or as text) in one call per kind;
+    the result must match the per-column path that large batches take."""
+    from mlpilot.data.schema import SMALL_BATCH, infer_schema
+    from mlpilot.prep.preprocessor import TablePreprocessor
+
+    rng = np.random.default_rng(0)
+    n = 3 * SMALL_BATCH
+    df = pd.DataFrame({"a": rng.normal(size=n), "t": [str(v) for v in rng.integers(0, 50, n)],
+                       "c": rng.choice(["x", "y"], n), "b": rng.normal(size=n),
+                       "u": [f"{v:.2f}" for v in rng.normal(size=n)], "y": rng.integers(0, 2, n)})
+    df.loc[3, "t"] = None
+    df.loc[5, "u"] = "n/a"  # not a number: NaN on both paths
+    schema = infer_schema(df, "y")
+    assert [c.kind.value for c in schema.features] == ["numeric", "numeric", "categorical", "numeric", "numeric"]
+    X = df.drop(columns="y")
+    pre = TablePreprocessor(schema).fit(X)
+    whole = pre.transform(X)
+    pieces = np.vstack([pre.transform(X.iloc[i:i + 7]) for i in range(0, n, 7)])
+    np.testing.assert_array_equal(np.isnan(whole), np.isnan(pieces))
+    np.testing.assert_allclose(np.nan_to_num(whole), np.nan_to_num(pieces))
+    assert np.isnan(whole[3, 1]) and np.isnan(whole[5, 4])

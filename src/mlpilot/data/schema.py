@@ -118,6 +118,13 @@ def _to_float(value: object) -> float:
         return np.nan
 
 
+def parse_numeric_values(values: np.ndarray) -> np.ndarray:
+    """An object array of strings (any shape, few values) to floats; missing or not a number -> NaN."""
+    flat = [np.nan if v is None or v is pd.NA or (isinstance(v, float) and v != v) else _to_float(v)
+            for v in values.ravel()]
+    return np.asarray(flat, dtype=np.float64).reshape(values.shape)
+
+
 def parse_numeric_strings(s: pd.Series) -> pd.Series:
     """Strings to floats; values that are not numbers become NaN."""
     if len(s) <= SMALL_BATCH:  # the single-row prediction path

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mlpilot.data.schema import ColumnKind, Schema, parse_datetime_strings, parse_numeric_strings
+from mlpilot.data.schema import (SMALL_BATCH, ColumnKind, Schema, parse_datetime_strings, parse_numeric_strings,
+                                 parse_numeric_values)
 from mlpilot.exceptions import SchemaError
 
 __all__ = ["check_unique_columns", "check_columns", "check_frame", "check_target_column"]
@@ -69,9 +70,23 @@ def check_frame(df: pd.DataFrame, schema: Schema, source: str = "the data") -> N
     """Raise SchemaError naming the first column of ``df`` that does not fit ``schema``."""
     check_columns(df, schema, source)
     dtypes = dict(zip(df.columns, df.dtypes))  # one call: df[name] costs ~25 us a column
-    for col in schema.features:
-        if not _fits_by_dtype(dtypes[col.name], col.kind):
-            _check_column(df[col.name], col.kind, col.name, source)
+    todo = [col for col in schema.features if not _fits_by_dtype(dtypes[col.name], col.kind)]
+    if len(df) <= SMALL_BATCH:
+        todo = _numbers_in_text_that_fail(df, todo)
+    for col in todo:
+        _check_column(df[col.name], col.kind, col.name, source)
+
+
+def _numbers_in_text_that_fail(df: pd.DataFrame, cols: list) -> list:
+    """For a few rows: numeric columns sent as text, read in one call, checked in plain Python;
+    returns ``cols`` less the numeric columns whose values all read as numbers."""
+    numeric = [c for c in cols if c.kind is ColumnKind.NUMERIC]
+    if not numeric:
+        return cols
+    raw = df[[c.name for c in numeric]].to_numpy(dtype=object)
+    parsed = parse_numeric_values(raw)
+    failed = {c.name for j, c in enumerate(numeric) if (np.isnan(parsed[:, j]) & ~pd.isna(raw[:, j])).any()}
+    return [c for c in cols if c.kind is not ColumnKind.NUMERIC or c.name in failed]
 
 
 def _fits_by_dtype(dtype, kind: ColumnKind) -> bool:

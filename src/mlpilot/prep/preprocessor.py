@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlpilot.data.schema import ColumnKind, Schema
+from mlpilot.data.schema import SMALL_BATCH, ColumnKind, Schema, parse_numeric_values
 from mlpilot.exceptions import NotFittedError
 from mlpilot.prep.steps import (
     BooleanStep,
@@ -54,29 +54,40 @@ class TablePreprocessor:
         steps = self._check()
         if not steps:
             return np.zeros((len(df), 0))
-        return np.hstack([self._block(df, plain, run) for plain, run in self._runs(df, steps)])
+        kinds = self._kinds(df, steps)
+        blocks: list[np.ndarray | None] = [None] * len(steps)
+        for kind in ("plain", "text"):  # numeric columns: read in one call each (not one per column)
+            at = [i for i, k in enumerate(kinds) if k == kind]
+            if at:
+                block = self._read(df, kind, [steps[i].column for i in at])
+                for j, i in enumerate(at):
+                    blocks[i] = block[:, j:j + 1]
+        for i, kind in enumerate(kinds):
+            if kind == "own":
+                blocks[i] = steps[i].transform(df[steps[i].column])
+        return np.hstack(blocks)
 
     @staticmethod
-    def _runs(df: pd.DataFrame, steps: list[Step]) -> list[tuple[bool, list[Step]]]:
-        """Steps in order; consecutive numeric columns stored as numbers form one "plain" run."""
-        runs: list[tuple[bool, list[Step]]] = []
+    def _kinds(df: pd.DataFrame, steps: list[Step]) -> list[str]:
+        """Per step: "plain" (numeric, stored as numbers), "text" (numeric, stored as strings, in a
+        small batch: parsed in plain Python), or "own" (the step transforms its column itself)."""
         dtypes = dict(zip(df.columns, df.dtypes))  # one call: df[name] costs ~25 us a column
+        small = len(df) <= SMALL_BATCH
+        kinds = []
         for step in steps:
             dtype = dtypes[step.column]
-            plain = type(step) is NumericStep and pd.api.types.is_numeric_dtype(dtype) \
-                and not pd.api.types.is_bool_dtype(dtype)
-            if plain and runs and runs[-1][0]:
-                runs[-1][1].append(step)
-            else:
-                runs.append((plain, [step]))
-        return runs
+            kind = "own"
+            if type(step) is NumericStep and not pd.api.types.is_bool_dtype(dtype):
+                kind = "plain" if pd.api.types.is_numeric_dtype(dtype) else "text" if small else "own"
+            kinds.append(kind)
+        return kinds
 
     @staticmethod
-    def _block(df: pd.DataFrame, plain: bool, run: list[Step]) -> np.ndarray:
-        """A plain run is read in one call (the single-row path has one pandas call, not one per column)."""
-        if not plain:
-            return run[0].transform(df[run[0].column])
-        block = df[[step.column for step in run]].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    def _read(df: pd.DataFrame, kind: str, columns: list[str]) -> np.ndarray:
+        if kind == "text":
+            block = parse_numeric_values(df[columns].to_numpy(dtype=object))
+        else:
+            block = df[columns].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
         block[~np.isfinite(block)] = np.nan
         return block
 
