@@ -37,13 +37,18 @@ from mlpilot.search.presets import Preset
 from mlpilot.search.refit import refit_full
 from mlpilot.search.scheduler import Event, SearchSpace, Skipped, run_search
 from mlpilot.search.trial import Candidate
+from mlpilot.search.worker import load_model
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["fit", "load_training_table", "encode_target"]
 
 REFIT_SHARE = 0.2  # of the time left after preparing the data, kept for refitting on all rows
-GRACE_SHARE = 0.02  # of the time limit: how long a trial may overrun its deadline before it is stopped
+# Of the time limit: how long a trial may overrun its deadline before it is stopped. A trial past
+# its deadline still predicts its last fold and sends its models back (seconds on large data); its
+# overrun comes out of the refit's share, not out of the limit.
+TRIAL_GRACE_SHARE = 0.1
+REFIT_GRACE_SHARE = 0.02  # a refit's overrun comes out of the time kept for saving
 
 
 def load_training_table(data: pd.DataFrame | str | os.PathLike, target: str) -> pd.DataFrame:
@@ -153,7 +158,7 @@ def _search(candidates: Sequence[Candidate], M: np.ndarray, y: np.ndarray, ctx: 
     limit = budget.limit
     save_budget = budget.reserve(min(0.3 * limit, 1.0 + 0.06 * limit))
     search_budget = save_budget.reserve(REFIT_SHARE * save_budget.remaining())
-    grace = max(0.5, GRACE_SHARE * limit) if not budget.unlimited else 0.0
+    grace = max(1.0, TRIAL_GRACE_SHARE * limit) if not budget.unlimited else 0.0
     folds = make_folds(y, ctx.task, preset.n_folds, ctx.seed)
     space = SearchSpace(M, y, folds, ctx, metric, search_budget, preset.trial_share, grace,
                         None if budget.unlimited else save_budget.deadline)
@@ -163,14 +168,15 @@ def _search(candidates: Sequence[Candidate], M: np.ndarray, y: np.ndarray, ctx: 
     weights = greedy_selection(oofs, y, chooser, preset.ensemble_rounds, [r.latency_ms for r in results], model_ms)
     if on_event:
         on_event("trial_start", {"name": "refit on all rows", "family": "refit"})
-    refit_full(results, sorted(weights, key=weights.get, reverse=True), ctx, save_budget, pool, grace)
+    refit_full(results, sorted(weights, key=weights.get, reverse=True), ctx, save_budget, pool,
+               max(0.5, REFIT_GRACE_SHARE * limit) if not budget.unlimited else 0.0)
     if model_ms is not None and sum(results[i].serving_ms() for i in weights) > model_ms:
         # members that kept their fold models (no time to refit) predict k times: choose again at that cost
         weights = greedy_selection(oofs, y, chooser, preset.ensemble_rounds, [r.serving_ms() for r in results],
                                    model_ms)
     blend = sum(w * results[i].oof for i, w in weights.items())
-    members = [Member(results[i].name, results[i].family, results[i].config, w, results[i].models)
-               for i, w in weights.items()]
+    members = [Member(results[i].name, results[i].family, results[i].config, w,
+                      [load_model(m) for m in results[i].models]) for i, w in weights.items()]
     return members, leaderboard_rows(results, weights, metric(y, blend), metric), skipped
 
 

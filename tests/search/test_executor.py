@@ -150,3 +150,18 @@ def test_a_script_without_a_main_guard_can_fit(tmp_path):
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.count("trained") == 1
+
+
+def test_a_workers_models_come_back_as_files_and_read_back_identical():
+    from mlpilot.search.worker import StoredModel, load_model
+
+    space = _space(Budget.starting_now(60))
+    with ProcessPool(1) as pool:
+        pool.share(space.X, space.y, space.folds)
+        pool.submit("trial", _trial_args(space, Candidate("lgb", FAMILIES["lightgbm"], {})), kill_at=None)
+        [(_, outcome)] = pool.wait()
+        result = outcome.value
+        assert len(result.models) == 3 and all(isinstance(m, StoredModel) for m in result.models)
+        assert result.refit_config["n_estimators"] >= 1  # computed in the worker, from the fold models
+        for model, (_, va) in zip(result.models, space.folds):
+            np.testing.assert_allclose(load_model(model).predict(space.X[va]), result.oof[va], rtol=1e-12)

@@ -156,7 +156,8 @@ class ProcessPool:
     def submit(self, kind: str, args: tuple, kill_at: float | None) -> int:
         free = next((w for w in self._workers if w.job is None), None) or self._spawn()
         job_id = next(self._ids)
-        self._send(free, job_id, kind, self._shared.dir, args, kill_at)
+        store = os.path.join(self._shared.root, f"models-{job_id}")  # where the job saves its models
+        self._send(free, job_id, kind, self._shared.dir, (*args, store), kill_at)
         return job_id
 
     def wait(self, timeout: float | None = None) -> list[tuple[int, Outcome]]:

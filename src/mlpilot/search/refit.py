@@ -48,8 +48,9 @@ def refit_full(results: list[TrialResult], order: list[int], ctx: FitContext, bu
             i = queue.popleft()
             r = results[i]
             if _affordable(r, budget):
-                family = FAMILIES[r.family]
-                args = (r.family, family.refit_config(r.config, r.models), refit_ctx)
+                config = r.refit_config if r.refit_config is not None else \
+                    FAMILIES[r.family].refit_config(r.config, r.models)
+                args = (r.family, config, refit_ctx)
                 running[pool.submit("refit", args, kill_at)] = i
         if not running:
             break

@@ -40,6 +40,7 @@ class TrialResult:
     predict_seconds: float
     notes: list[str] = field(default_factory=list)
     latency_ms: float = 0.0  # one model (the first fold's) predicting one row
+    refit_config: dict[str, Any] | None = None  # the configuration for one model on all rows
 
     def serving_ms(self) -> float:
         """Single-row latency of this member as it stands: every model of its bag predicts."""
@@ -91,4 +92,4 @@ def run_trial(cand: Candidate, X: np.ndarray, y: np.ndarray, folds: Folds, ctx: 
         models.append(model)
     latency = median_ms(lambda: models[0].predict(X[folds[0][1][:1]]))
     return TrialResult(cand.name, cand.family.key, cand.config, models, oof, metric(y, oof), fit_s, pred_s, notes,
-                       latency)
+                       latency, cand.family.refit_config(cand.config, models))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["share_data", "run_job", "serve", "main"]
+__all__ = ["share_data", "run_job", "serve", "main", "StoredModel", "load_model"]
 
 Folds = list[tuple[np.ndarray, np.ndarray]]
 
@@ -37,18 +38,52 @@ def _load(directory: str) -> tuple[np.ndarray, np.ndarray, Folds]:
     return X, y, folds
 
 
-def _trial(X, y, folds, cand, ctx, metric, must_finish):
+@dataclass(frozen=True)
+class StoredModel:
+    """A fitted model that a worker saved in its family's own format, to be read back only if it
+    is kept: the parent process then holds the ensemble's models, not every trial's."""
+
+    family: str
+    directory: str
+    stem: str
+    meta: dict[str, Any]
+
+    def load(self):
+        from mlpilot.models import FAMILIES
+
+        return FAMILIES[self.family].fitted_class.load(Path(self.directory), self.stem, self.meta)
+
+
+def load_model(model):
+    """A fitted model, read back first if a worker stored it."""
+    return model.load() if isinstance(model, StoredModel) else model
+
+
+def _store(models: list, family: str, directory: str | None) -> list:
+    if directory is None:
+        return models
+    root = Path(directory)
+    root.mkdir(parents=True, exist_ok=True)
+    for i, model in enumerate(models):
+        model.save(root, f"m{i}")
+    return [StoredModel(family, directory, f"m{i}", model.meta()) for i, model in enumerate(models)]
+
+
+def _trial(X, y, folds, cand, ctx, metric, must_finish, store=None):
     from mlpilot.search.trial import run_trial
 
-    return run_trial(cand, X, y, folds, ctx, metric, must_finish)
+    result = run_trial(cand, X, y, folds, ctx, metric, must_finish)
+    if result is not None:
+        result.models = _store(result.models, cand.family.key, store)
+    return result
 
 
-def _refit(X, y, folds, family_key, config, ctx):
+def _refit(X, y, folds, family_key, config, ctx, store=None):
     from mlpilot.models import FAMILIES
 
     t0 = time.monotonic()
     model = FAMILIES[family_key].fit(np.asarray(X), y, config, ctx)
-    return model, time.monotonic() - t0
+    return _store([model], family_key, store)[0], time.monotonic() - t0
 
 
 def _warm(modules: tuple[str, ...]) -> None:
@@ -129,4 +164,6 @@ def main(argv: list[str]) -> None:
 if __name__ == "__main__":
     import sys
 
-    main(sys.argv)
+    from mlpilot.search import worker  # run the imported module, whose classes pickle by their real name
+
+    worker.main(sys.argv)
