@@ -119,7 +119,8 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     the_metric = get_metric(metric, the_task)
     y, classes = encode_target(y_raw.reset_index(drop=True), the_task)
     candidates = candidates_for(chosen, the_task)
-    pool, n_jobs = open_pool(len(df), time_limit, deterministic, _warm_modules(candidates))
+    pool, n_jobs = open_pool(len(df), time_limit, deterministic, _warm_modules(candidates),
+                              side_by_side=chosen.hpo_trials > 0)
     with pool:
         schema = infer_schema(df, target, keep)
         if not schema.features:

@@ -286,12 +286,13 @@ class InlinePool:
 Pool = ProcessPool | InlinePool
 
 
-def open_pool(n_rows: int, time_limit: float, deterministic: bool = False,
-              warm: tuple[str, ...] = ()) -> tuple[Pool, int]:
+def open_pool(n_rows: int, time_limit: float, deterministic: bool = False, warm: tuple[str, ...] = (),
+              side_by_side: bool = True) -> tuple[Pool, int]:
     """The executor for a fit on ``n_rows`` rows, and the threads each model gets.
 
-    Small data: one thread per model and as many workers as CPUs (trials side by side);
-    larger data: one worker whose models use every CPU. ``deterministic`` runs one trial at a
+    Small data: one thread per model, and with ``side_by_side`` as many workers as CPUs
+    (trials side by side; each worker costs ~200 MB, which pays only when the search has
+    more to try than the time allows); larger data: one worker whose models use every CPU. ``deterministic`` runs one trial at a
     time, so that nothing depends on which trial ends first. Under ``MIN_POOL_SECONDS`` of
     ``time_limit``, starting workers (a second or two) would eat the budget: trials run in
     this process, stopped at their deadlines by the families alone. MLPILOT_WORKERS and
@@ -306,7 +307,7 @@ def open_pool(n_rows: int, time_limit: float, deterministic: bool = False,
     n_workers = config.workers()
     if n_workers is None:
         n_workers = 0 if time_limit < MIN_POOL_SECONDS and not deterministic else \
-            1 if deterministic or n_jobs > 1 else cpus
+            1 if deterministic or n_jobs > 1 or not side_by_side else cpus
     if n_workers == 0:
         return InlinePool(), n_jobs
     n_jobs = max(1, min(n_jobs, cpus // n_workers)) if n_workers > 1 else n_jobs
