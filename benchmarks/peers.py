@@ -87,6 +87,28 @@ def parse_peers(path):
     return parse_peers_text(path.read_text(encoding="utf-8")) if path.exists() else PeerTable()
 
 
+# The harness's system names -> words that find the same system's column in peers.md.
+HARNESS_SYSTEMS = {"flaml": ("flaml",), "ag_medium": ("autogluon", "medium"), "ag_best": ("autogluon", "best"),
+                   "h2o": ("h2o",), "baseline_lgbm": ("lightgbm",)}
+MAIN_METRIC = {"binary": "auc", "multiclass": "logloss", "regression": "rmse"}
+
+
+def add_harness_results(table, records):
+    """Overlay figures measured with ``../shared/bench/peers/harness.py`` (its results .jsonl records)
+    on ``table``: an 'ok' record gives its main metric, a failed or timed-out one FAIL. Later records
+    of the same dataset and system win. Returns ``table``."""
+    for rec in records:
+        words = HARNESS_SYSTEMS.get(rec.get("system"))
+        system = table.find_system(*words) if words else None
+        if system is None:
+            continue
+        value = rec.get(MAIN_METRIC.get(rec.get("task"), ""))
+        ok = rec.get("status") == "ok" and isinstance(value, int | float) and math.isfinite(value)
+        table.figures.setdefault(rec["dataset"], {})[system] = float(value) if ok else FAIL
+        table.tasks.setdefault(rec["dataset"], rec.get("task", ""))
+    return table
+
+
 def rank_key(value, metric):
     """Smaller is better; failures and missing figures sort last."""
     if value is None or value == FAIL or not math.isfinite(value):

@@ -30,7 +30,7 @@ from baseline import PREDS_NAME as BASELINE_PREDS
 from baseline import write_baseline
 from measure import dir_size_mb, run_measured
 from noise import paired_bootstrap
-from peers import parse_peers
+from peers import add_harness_results, parse_peers
 from report import read_records, summary
 from scoring import main_metric, score
 
@@ -72,6 +72,9 @@ def parse_args(argv=None):
     p.add_argument("--no-baseline", action="store_true",
                    help="do not fit LightGBM defaults for the bootstrap comparison (with "
                         "--summary: use only the baseline predictions already kept)")
+    p.add_argument("--peer-results", type=Path, action="append", default=[], metavar="FILE.jsonl",
+                   help="figures measured with ../shared/bench/peers/harness.py (its results/NAME.jsonl), "
+                        "laid over peers.md's; may repeat")
     p.add_argument("--summary", type=Path, metavar="FILE.jsonl",
                    help="print the summary of an existing results file and exit (fits the "
                         "missing baseline predictions unless --no-baseline)")
@@ -311,7 +314,15 @@ def run(parser, args):
     records = [r for r in read_records(results) if r["dataset"] in names]
     found = comparisons(records, results, args.bench_dir, fit_missing=False)
     print()
-    print(summary(records, parse_peers(args.bench_dir / "peers.md"), found))
+    print(summary(records, peer_table(args), found))
+
+
+def peer_table(args):
+    """peers.md's figures, with the harness results of --peer-results laid over them."""
+    table = parse_peers(args.bench_dir / "peers.md")
+    for path in args.peer_results:
+        add_harness_results(table, read_records(path))
+    return table
 
 
 def main(argv=None):
@@ -322,7 +333,7 @@ def main(argv=None):
         records = read_records(args.summary)
         found = comparisons(records, args.summary.resolve(), args.bench_dir,
                             fit_missing=not args.no_baseline)
-        print(summary(records, parse_peers(args.bench_dir / "peers.md"), found))
+        print(summary(records, peer_table(args), found))
         return 0
     if not (args.bench_dir / "splits").is_dir():
         print(f"skipped: no benchmark data at {args.bench_dir} "

@@ -81,3 +81,20 @@ def test_failures_rank_last_and_ties_share_the_average():
 
 def test_no_datasets_no_ranks():
     assert peers.mean_ranks({}, {}, ["x"]) == {}
+
+
+def test_harness_results_fill_the_missing_figures_and_failures_rank_last(table):
+    records = [
+        {"dataset": "kc1", "task": "binary", "system": "flaml", "status": "ok", "auc": 0.81},
+        {"dataset": "house_16h", "task": "regression", "system": "flaml", "status": "timeout"},
+        {"dataset": "letter", "task": "multiclass", "system": "flaml", "status": "ok", "logloss": 0.2},  # later wins
+        {"dataset": "kc1", "task": "binary", "system": "unknown_system", "status": "ok", "auc": 0.99},
+    ]
+    peers.add_harness_results(table, records)
+    assert table.figure("kc1", "FLAML") == 0.81
+    assert table.figure("house_16h", "FLAML") == peers.FAIL
+    assert table.figure("letter", "FLAML") == 0.2
+    assert "unknown_system" not in table.figures["kc1"]
+    ranks = peers.mean_ranks(table.figures, {"kc1": "AUC", "letter": "log loss", "house_16h": "RMSE"},
+                             ["FLAML", "AutoGluon medium"])
+    assert set(ranks) == {"FLAML", "AutoGluon medium"}  # FLAML now has a figure everywhere
