@@ -16,6 +16,7 @@ from mlpilot.bundle.store import read_manifest, write_bundle
 from mlpilot.data.schema import Schema
 from mlpilot.data.task import Task
 from mlpilot.data.validate import check_frame, check_target_column
+from mlpilot.ensemble.stacking import LinearStacker
 from mlpilot.evaluate.metrics import metrics_for
 from mlpilot.exceptions import BundleError, SchemaError
 from mlpilot.models import FAMILIES
@@ -59,6 +60,7 @@ class Predictor:
     board: list[dict[str, Any]]
     info: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    stacker: LinearStacker | None = None  # combines the members' predictions instead of their weights
 
     @property
     def target(self) -> str | None:
@@ -72,6 +74,8 @@ class Predictor:
 
     def _raw(self, X: pd.DataFrame, source: str) -> np.ndarray:
         M = self._matrix(X, source)
+        if self.stacker is not None:
+            return self.stacker.predict([m.predict(M) for m in self.members])
         out = None
         for m in self.members:
             p = m.weight * m.predict(M)
@@ -143,6 +147,7 @@ class Predictor:
             "members": [{"name": m.name, "family": m.family, "config": m.config, "weight": m.weight,
                          "n_models": len(m.models), "meta": [x.meta() for x in m.models], "files": []}
                         for m in self.members],
+            "stacker": None if self.stacker is None else self.stacker.to_dict(),
             **self.info,
         }
 
@@ -156,10 +161,11 @@ def load(path: str | os.PathLike) -> Predictor:
         schema = Schema.from_dict(manifest["schema"])
         pre = TablePreprocessor.from_dict(schema, json.loads((path / PREPROCESSOR_FILE).read_text()))
         members = [_load_member(path / "models", m) for m in manifest["members"]]
-        skip = {"task", "target", "metric", "classes", "schema", "leaderboard", "members", "files"}
+        skip = {"task", "target", "metric", "classes", "schema", "leaderboard", "members", "files", "stacker"}
         info = {k: v for k, v in manifest.items() if k not in skip}
+        stacker = manifest.get("stacker")
         return Predictor(schema, Task(manifest["task"]), manifest["metric"], manifest["classes"], pre, members,
-                         manifest["leaderboard"], info, path)
+                         manifest["leaderboard"], info, path, stacker and LinearStacker.from_dict(stacker))
     except (KeyError, ValueError, TypeError, AttributeError) as err:
         raise BundleError(f"Bundle '{path}' could not be read ({err!r}); it is corrupt or from an "
                           "incompatible mlpilot version. Train the model again.") from err

@@ -22,10 +22,12 @@ class Preset:
     ensemble_rounds: int
     trial_share: float = 1.0  # the most of the time left that one trial may take
     hpo_trials: int = 0  # then up to this many TPE-tuned configurations of the best family
+    stacking: bool = True  # a stacker replaces the greedy weights where it beats them on held-out rows
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (
-    Preset("fast", n_folds=3, families=("lightgbm", "linear"), configs_per_family=1, ensemble_rounds=10),
+    Preset("fast", n_folds=3, families=("lightgbm", "linear"), configs_per_family=1, ensemble_rounds=10,
+           stacking=False),
     Preset("balanced", n_folds=5, families=("lightgbm", "linear"), configs_per_family=3, ensemble_rounds=25),
     Preset("best", n_folds=5, families=("linear", "knn", "lightgbm", "catboost", "xgboost", "extra_trees", "mlp",
                                         "random_forest"), configs_per_family=2, ensemble_rounds=50, trial_share=0.4,
