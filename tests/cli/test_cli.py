@@ -51,8 +51,9 @@ def test_help_lists_the_commands(run_cli):
 @pytest.mark.parametrize(
     ("args", "expect"),
     [(("fit", "train.csv"), "--target"), (("frobnicate",), "frobnicate"), (("evaluate", "m", "d.csv", "--out", "x"),
-                                                                            "--out")],
-    ids=["missing-option", "unknown-command", "unknown-option"],
+                                                                            "--out"),
+     (("fit", "train.csv", "--target", "y", "--max-latency-ms", "0"), "--max-latency-ms")],
+    ids=["missing-option", "unknown-command", "unknown-option", "latency-not-positive"],
 )
 def test_usage_errors_exit_2_without_a_traceback(run_cli, tmp_path, args, expect):
     run = run_cli(*args, cwd=tmp_path)
