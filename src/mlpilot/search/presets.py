@@ -1,6 +1,7 @@
-"""Presets as plain data: how many folds, which families, how much ensembling.
+"""Presets as plain data: how many folds, which families, how many portfolio entries, how much ensembling.
 
-``balanced`` (the default) is tuned for a minute on two cores; ``best`` tries every family
+``balanced`` (the default) is tuned for a minute on two cores: its portfolio entries are from the
+families and speeds (measured against LightGBM's first default) that fit; ``best`` tries every family
 (families whose library is missing are skipped) and wants several minutes.
 """
 
@@ -18,20 +19,23 @@ class Preset:
     name: str
     n_folds: int
     families: tuple[str, ...]
-    configs_per_family: int
+    portfolio_size: int  # the first this many portfolio entries of these families (search/portfolio.json)
+    configs_per_family: int  # default configs of a family the portfolio has no entry for
     ensemble_rounds: int
+    max_time_ratio: float | None = None  # skip portfolio entries slower than this x LightGBM's first default
     trial_share: float = 1.0  # the most of the time left that one trial may take
     hpo_trials: int = 0  # then up to this many TPE-tuned configurations of the best family
     stacking: bool = True  # a stacker replaces the greedy weights where it beats them on held-out rows
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (
-    Preset("fast", n_folds=3, families=("lightgbm", "linear"), configs_per_family=1, ensemble_rounds=10,
-           stacking=False),
-    Preset("balanced", n_folds=5, families=("lightgbm", "linear"), configs_per_family=3, ensemble_rounds=25),
+    Preset("fast", n_folds=3, families=("lightgbm", "linear"), portfolio_size=2, configs_per_family=1,
+           ensemble_rounds=10, max_time_ratio=2.0, stacking=False),
+    Preset("balanced", n_folds=5, families=("lightgbm", "catboost", "xgboost", "linear"), portfolio_size=6,
+           configs_per_family=3, ensemble_rounds=25, max_time_ratio=16.0, trial_share=0.5),
     Preset("best", n_folds=5, families=("linear", "knn", "lightgbm", "catboost", "xgboost", "extra_trees", "mlp",
-                                        "random_forest"), configs_per_family=2, ensemble_rounds=50, trial_share=0.4,
-           hpo_trials=30),
+                                        "random_forest"), portfolio_size=16, configs_per_family=2,
+           ensemble_rounds=50, trial_share=0.4, hpo_trials=30),
 )}
 
 
