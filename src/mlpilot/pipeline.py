@@ -7,6 +7,7 @@ import difflib
 import logging
 import math
 import os
+import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -50,6 +51,7 @@ REFIT_SHARE = 0.2  # of the time left after preparing the data, kept for refitti
 # overrun comes out of the refit's share, not out of the limit.
 TRIAL_GRACE_SHARE = 0.1
 REFIT_GRACE_SHARE = 0.02  # a refit's overrun comes out of the time kept for saving
+STACKING_SHARE = 0.05  # of the time limit, for checking whether a stacker beats the greedy weights
 
 
 def load_training_table(data: pd.DataFrame | str | os.PathLike, target: str) -> pd.DataFrame:
@@ -172,17 +174,21 @@ def _search(candidates: Sequence[Candidate], M: np.ndarray, y: np.ndarray, ctx: 
     weights = greedy_selection(oofs, y, chooser, preset.ensemble_rounds, [r.latency_ms for r in results], model_ms)
     if on_event:
         on_event("trial_start", {"name": "refit on all rows", "family": "refit"})
+    stacker = None
+    if preset.stacking:  # before the refit, which may take the rest of the time; on the out-of-fold rows
+        stacker = choose_stacker([results[i].oof for i in weights], y, ctx.task, ctx.n_classes, chooser,
+                                 lambda ps, ys: greedy_selection(ps, ys, chooser, preset.ensemble_rounds), ctx.seed,
+                                 None if budget.unlimited else time.monotonic() + STACKING_SHARE * limit)
+    logger.info("Ensemble chosen at %.1f s; refitting %d members.", budget.elapsed(), len(weights))
     refit_full(results, sorted(weights, key=weights.get, reverse=True), ctx, save_budget, pool,
                max(0.5, REFIT_GRACE_SHARE * limit) if not budget.unlimited else 0.0)
+    logger.info("Refit done at %.1f s.", budget.elapsed())
     if model_ms is not None and sum(results[i].serving_ms() for i in weights) > model_ms:
         # members that kept their fold models (no time to refit) predict k times: choose again at that cost
         weights = greedy_selection(oofs, y, chooser, preset.ensemble_rounds, [r.serving_ms() for r in results],
                                    model_ms)
+        stacker = None  # it was fitted for the members chosen before
     blend = sum(w * results[i].oof for i, w in weights.items())
-    stacker = None
-    if preset.stacking:
-        stacker = choose_stacker([results[i].oof for i in weights], y, ctx.task, ctx.n_classes, chooser,
-                                 lambda ps, ys: greedy_selection(ps, ys, chooser, preset.ensemble_rounds), ctx.seed)
     members = [Member(results[i].name, results[i].family, results[i].config, w,
                       [load_model(m) for m in results[i].models]) for i, w in weights.items()]
     return members, leaderboard_rows(results, weights, metric(y, blend), metric), skipped, stacker

@@ -126,9 +126,9 @@ def test_trials_run_side_by_side_on_two_workers(misbehaving):
 def test_open_pool_picks_workers_from_the_data_and_the_settings(monkeypatch):
     monkeypatch.setenv("MLPILOT_THREADS", "2")
     monkeypatch.delenv("MLPILOT_WORKERS", raising=False)
-    for rows, limit, deterministic, side, expect in [(1000, 60, False, True, (2, 1)), (1000, 60, False, False, (1, 1)),
-                                                     (100_000, 60, False, True, (1, 2)), (1000, 60, True, True, (1, 1)),
-                                                     (1000, 3, False, True, (0, 1))]:
+    for rows, limit, deterministic, side, expect in [(1000, 60, False, True, (2, 1)), (1000, 60, False, False, (1, 2)),
+                                                     (100_000, 60, False, True, (1, 2)), (1000, 60, True, True, (1, 2)),
+                                                     (1000, 3, False, True, (0, 2))]:
         pool, n_jobs = open_pool(rows, limit, deterministic, side_by_side=side)
         with pool:
             assert (pool.n_workers if isinstance(pool, ProcessPool) else 0, n_jobs) == expect

@@ -12,6 +12,7 @@ most folds. The stacker's coefficients are plain numbers, saved as JSON in the b
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,8 +86,8 @@ def fit_stacker(preds: list[np.ndarray], y: np.ndarray, task: Task, n_classes: i
     from sklearn.linear_model import LogisticRegression
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # 300 iterations are plenty for a blend
-        model = LogisticRegression(C=1.0, max_iter=300, random_state=seed).fit(F, y)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a blend needs no more precision than this
+        model = LogisticRegression(C=1.0, max_iter=100, tol=1e-3, random_state=seed).fit(F, y)
     if task is Task.BINARY:
         return LinearStacker(task, model.coef_.T.copy(), model.intercept_.copy())
     coef, intercept = np.zeros((F.shape[1], n_classes)), np.full(n_classes, -30.0)  # absent classes: ~0
@@ -99,16 +100,20 @@ Blender = Callable[[list[np.ndarray], np.ndarray], dict[int, float]]
 
 
 def choose_stacker(preds: list[np.ndarray], y: np.ndarray, task: Task, n_classes: int, metric: Metric,
-                   blend: Blender, seed: int = 0) -> LinearStacker | None:
-    """A stacker fitted on all rows if it beats ``blend`` (greedy selection) on held-out rows, else None."""
+                   blend: Blender, seed: int = 0, deadline: float | None = None) -> LinearStacker | None:
+    """A stacker if it beats ``blend`` (greedy selection) on held-out rows, else None. None as well
+    when the check would not end by ``deadline`` (a ``time.monotonic()`` value)."""
     if len(preds) < 2 or stack_features([p[:1] for p in preds], task).shape[1] > MAX_FEATURES:
         return None
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(len(y), MAX_ROWS, replace=False)) if len(y) > MAX_ROWS else np.arange(len(y))
     sample, ys = [p[rows] for p in preds], y[rows]
     fold = rng.permutation(len(rows)) % CHECK_FOLDS
-    wins, gains = 0, []
+    wins, gains, start = 0, [], time.monotonic()
     for k in range(CHECK_FOLDS):
+        if deadline is not None and k and start + (time.monotonic() - start) * (CHECK_FOLDS + 1) / k > deadline:
+            logger.info("No time to try stacking (%d of %d folds checked).", k, CHECK_FOLDS)
+            return None
         tr, te = fold != k, fold == k
         weights = blend([p[tr] for p in sample], ys[tr])
         greedy = metric.loss(ys[te], sum(w * sample[i][te] for i, w in weights.items()))

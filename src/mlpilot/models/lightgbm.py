@@ -17,6 +17,7 @@ EARLY_STOPPING_ROUNDS = 50
 MIN_LOGLOSS_GAIN = 1e-6  # smaller gains per round are noise (e.g. on separable data)
 MAX_ROUNDS = 5000
 SMALL_BATCH = 2000
+SMALL_DATA_ROWS = 4000  # training rows below which one thread is faster than two
 
 
 def _objective(ctx: FitContext) -> dict[str, Any]:
@@ -103,7 +104,8 @@ class LightGBMFamily(ModelFamily):
             X_val: np.ndarray | None = None, y_val: np.ndarray | None = None) -> LightGBMModel:
         import lightgbm as lgb
 
-        params = {**_objective(ctx), "verbosity": -1, "seed": ctx.seed, "num_threads": ctx.n_jobs,
+        threads = 1 if len(X) < SMALL_DATA_ROWS else ctx.n_jobs  # on a few rows, syncing threads costs more
+        params = {**_objective(ctx), "verbosity": -1, "seed": ctx.seed, "num_threads": threads,
                   "deterministic": True, "force_col_wise": True, "max_cat_to_onehot": 8,
                   "min_data_per_group": 10, "cat_smooth": 10, **config}
         rounds = int(params.pop("n_estimators", MAX_ROUNDS))

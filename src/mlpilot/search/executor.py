@@ -290,9 +290,10 @@ def open_pool(n_rows: int, time_limit: float, deterministic: bool = False, warm:
               side_by_side: bool = True) -> tuple[Pool, int]:
     """The executor for a fit on ``n_rows`` rows, and the threads each model gets.
 
-    Small data: one thread per model, and with ``side_by_side`` as many workers as CPUs
-    (trials side by side; each worker costs ~200 MB, which pays only when the search has
-    more to try than the time allows); larger data: one worker whose models use every CPU. ``deterministic`` runs one trial at a
+    By default one worker whose models use every CPU (LightGBM takes one thread on small data
+    by itself). With ``side_by_side`` and small data, as many one-thread workers as CPUs run
+    trials side by side: each worker costs ~200 MB, which pays when the search has more to try
+    than the time allows (presets that tune). ``deterministic`` runs one trial at a
     time, so that nothing depends on which trial ends first. Under ``MIN_POOL_SECONDS`` of
     ``time_limit``, starting workers (a second or two) would eat the budget: trials run in
     this process, stopped at their deadlines by the families alone. MLPILOT_WORKERS and
@@ -303,14 +304,13 @@ def open_pool(n_rows: int, time_limit: float, deterministic: bool = False, warm:
     from mlpilot import config
 
     cpus = config.threads()
-    n_jobs = 1 if n_rows < SMALL_DATA_ROWS else cpus
+    side_by_side = side_by_side and n_rows < SMALL_DATA_ROWS and not deterministic
     n_workers = config.workers()
     if n_workers is None:
-        n_workers = 0 if time_limit < MIN_POOL_SECONDS and not deterministic else \
-            1 if deterministic or n_jobs > 1 or not side_by_side else cpus
+        n_workers = 0 if time_limit < MIN_POOL_SECONDS and not deterministic else cpus if side_by_side else 1
     if n_workers == 0:
-        return InlinePool(), n_jobs
-    n_jobs = max(1, min(n_jobs, cpus // n_workers)) if n_workers > 1 else n_jobs
+        return InlinePool(), cpus
+    n_jobs = max(1, cpus // n_workers)
     limit = config.memory_limit_mb()
     if limit is None:
         limit = MEMORY_SHARE * psutil.virtual_memory().available / MB / n_workers
