@@ -166,7 +166,7 @@ def _search(candidates: Sequence[Candidate], M: np.ndarray, y: np.ndarray, ctx: 
     search_budget = save_budget.reserve(REFIT_SHARE * save_budget.remaining())
     grace = max(1.0, TRIAL_GRACE_SHARE * limit) if not budget.unlimited else 0.0
     folds = make_folds(y, ctx.task, preset.n_folds, ctx.seed)
-    space = SearchSpace(M, y, folds, ctx, metric, search_budget, preset.trial_share, grace,
+    space = SearchSpace(M, y, folds, ctx, metric, search_budget, preset.share_for(ctx.task), grace,
                         None if budget.unlimited else save_budget.deadline)
     skipped: list[Skipped] = []
     results = run_search(candidates, space, on_event, preset.hpo_trials, pool, skipped)

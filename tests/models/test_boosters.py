@@ -76,3 +76,14 @@ def test_a_fit_catboost_refuses_raises_a_runtime_error():
     ctx = FitContext(Task.BINARY, k, {4: 4}, n_jobs=1)
     with pytest.raises(RuntimeError, match="CatBoost could not fit 100 rows"):
         CatBoostFamily().fit(X[:100], np.zeros(100), {"n_estimators": 5}, ctx)
+
+
+def test_catboost_stops_once_the_log_loss_barely_moves():
+    """Nearly separable data: the validation log loss keeps creeping down; training stops anyway."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 4))
+    y = (X[:, 0] + 0.01 * rng.normal(size=600) > 0).astype(int)
+    ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
+    model = CatBoostFamily().fit(X[:480], y[:480], {"depth": 6, "learning_rate": 0.08}, ctx, X[480:], y[480:])
+    assert model.rounds < 1500
+    assert (model.predict(X[480:]).argmax(axis=1) == y[480:]).mean() > 0.95

@@ -14,6 +14,7 @@ from mlpilot.models.base import FitContext, FittedModel, ModelFamily, refit_roun
 __all__ = ["CatBoostFamily", "CatBoostModel"]
 
 EARLY_STOPPING_ROUNDS = 50
+MIN_LOGLOSS_GAIN = 1e-6  # smaller gains per round are noise (as in the LightGBM family)
 MAX_ROUNDS = 5000
 ROUNDS_WITHOUT_VALIDATION = 300
 SMALL_BATCH = 2000
@@ -45,14 +46,26 @@ def _labels(y: np.ndarray, ctx: FitContext) -> np.ndarray:
     return y.astype(np.int64) if ctx.task.is_classification else y
 
 
-class _Deadline:
-    """CatBoost callback: stop adding trees once the deadline has passed (the trees so far are kept)."""
+class _Stop:
+    """CatBoost callback: stop adding trees once the deadline has passed, or (classification) once
+    the best validation loss of the last ``EARLY_STOPPING_ROUNDS`` rounds is less than
+    ``min_gain`` a round below the best before them. CatBoost's own early stopping waits for no
+    improvement at all, which on nearly separable data never comes: the log loss creeps down by
+    1e-7 a round to the round limit."""
 
-    def __init__(self, deadline: float | None):
-        self.deadline = deadline
+    def __init__(self, deadline: float | None, min_gain: float):
+        self.deadline, self.min_gain = deadline, min_gain
+        self.before = np.inf  # the best loss before the window
 
     def after_iteration(self, info) -> bool:
-        return self.deadline is None or time.monotonic() <= self.deadline  # False stops training
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            return False  # False stops training; the trees so far are kept
+        history = next(iter(info.metrics.get("validation", {}).values()), None)
+        window = EARLY_STOPPING_ROUNDS
+        if not self.min_gain or not history or len(history) <= window:
+            return True
+        self.before = min(self.before, history[-window - 1])
+        return self.before - min(history[-window:]) >= self.min_gain * window
 
 
 class CatBoostModel(FittedModel):
@@ -131,7 +144,8 @@ class CatBoostFamily(ModelFamily):
             rounds = ROUNDS_WITHOUT_VALIDATION
         model = CatBoost({**params, "iterations": rounds})
         try:
-            model.fit(train, eval_set=valid, callbacks=[_Deadline(ctx.deadline)])
+            gain = MIN_LOGLOSS_GAIN if ctx.task.is_classification and valid is not None else 0.0
+            model.fit(train, eval_set=valid, callbacks=[_Stop(ctx.deadline, gain)])
         except CatBoostError as err:  # a bare Exception subclass: the search skips only the usual errors
             raise RuntimeError(f"CatBoost could not fit {len(y)} rows: {err}") from err
         return CatBoostModel(model, ctx.task, cats)

@@ -26,8 +26,13 @@ def candidates_for(preset: Preset, task: Task) -> list[Candidate]:
     """The first ``preset.portfolio_size`` portfolio entries of the preset's families (available here,
     supporting ``task``, no slower than ``preset.max_time_ratio``), named ``<family>_p<n>``; then, for
     each of those families the portfolio has no such entry for, its first ``preset.configs_per_family``
-    default configs, named ``<family>_<n>``."""
+    default configs, named ``<family>_<n>``. For the tasks in ``preset.defaults_for``, the
+    hand-written defaults of ``preset.default_families`` instead."""
     available = available_families()
+    if str(task) in preset.defaults_for:
+        families = {key: available[key] for key in preset.default_families
+                    if key in available and task in available[key].tasks}
+        return _fallback(families, task, preset.configs_per_family)
     families = {key: available[key] for key in preset.families if key in available and task in available[key].tasks}
     entries = portfolio_for(task, tuple(families), preset.max_time_ratio)
     seen: Counter[str] = Counter()
