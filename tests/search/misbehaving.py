@@ -78,3 +78,22 @@ class Chatty(_Family):
     def fit(self, X, y, config, ctx, X_val=None, y_val=None):
         logger.warning("chatty saw %d rows", len(X))
         return Constant(ctx.n_classes)
+
+
+class SlowToSave(Constant):
+    """Trains at once, then takes ``SAVE_SECONDS`` to save (as a booster of thousands of trees does)."""
+
+    family = "slow_to_save"
+    SAVE_SECONDS = 3.0
+
+    def save(self, directory, stem):
+        time.sleep(self.SAVE_SECONDS)
+        return []
+
+
+class SlowSaver(_Family):
+    key = "slow_saver"
+    fitted_class = SlowToSave
+
+    def fit(self, X, y, config, ctx, X_val=None, y_val=None):
+        return SlowToSave(ctx.n_classes)

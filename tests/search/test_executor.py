@@ -166,3 +166,17 @@ def test_a_workers_models_come_back_as_files_and_read_back_identical():
         assert result.refit_config["n_estimators"] >= 1  # computed in the worker, from the fold models
         for model, (_, va) in zip(result.models, space.folds):
             np.testing.assert_allclose(load_model(model).predict(space.X[va]), result.oof[va], rtol=1e-12)
+
+
+def test_a_trial_saving_its_models_gets_until_its_wrap_up_time(misbehaving):
+    space = _space(Budget.starting_now(60))
+    cand = Candidate("s", misbehaving.SlowSaver(), {})
+    with ProcessPool(1) as pool:
+        pool.share(space.X, space.y, space.folds)
+        now = time.monotonic()
+        pool.submit("trial", _trial_args(space, cand), kill_at=now + 1.5, wrap_up_at=now + 30)
+        [(_, saved)] = pool.wait()
+        assert saved.ok, saved.error  # 3 folds x 3 s of saving, past kill_at but before wrap_up_at
+        pool.submit("trial", _trial_args(space, cand), kill_at=time.monotonic() + 1.5)
+        [(_, stopped)] = pool.wait()
+        assert not stopped.ok and "past its deadline" in stopped.error

@@ -60,6 +60,7 @@ class _Job:
     id: int
     kind: str
     kill_at: float | None
+    wrap_up_at: float | None = None  # the later stop once the job says it is saving its models
     started: float = field(default_factory=time.monotonic)
 
 
@@ -153,11 +154,14 @@ class ProcessPool:
     def busy(self) -> int:
         return sum(w.job is not None for w in self._workers)
 
-    def submit(self, kind: str, args: tuple, kill_at: float | None) -> int:
+    def submit(self, kind: str, args: tuple, kill_at: float | None, wrap_up_at: float | None = None) -> int:
+        """Start a job; it is stopped at ``kill_at``, or at ``wrap_up_at`` if by then it has said that
+        it is saving its models (training done: saving a large booster takes seconds)."""
         free = next((w for w in self._workers if w.job is None), None) or self._spawn()
         job_id = next(self._ids)
         store = os.path.join(self._shared.root, f"models-{job_id}")  # where the job saves its models
         self._send(free, job_id, kind, self._shared.dir, (*args, store), kill_at)
+        free.job.wrap_up_at = wrap_up_at
         return job_id
 
     def wait(self, timeout: float | None = None) -> list[tuple[int, Outcome]]:
@@ -210,10 +214,15 @@ class ProcessPool:
         seconds = time.monotonic() - job.started
         if ready:
             try:
-                job_id, value, error, records = w.conn.recv()
+                message = w.conn.recv()
             except (EOFError, OSError):
                 w.process.wait(CLOSE_S)
                 return self._stop(w, f"its worker process died ({w.last_words()})", seconds)
+            if message[1:] == (worker.WRAPPING_UP,):
+                if job.kill_at is not None and job.wrap_up_at is not None:
+                    job.kill_at = max(job.kill_at, job.wrap_up_at)
+                return None
+            job_id, value, error, records = message
             _replay(records)
             w.job = None
             return job_id, Outcome(value, error, seconds)
@@ -259,7 +268,7 @@ class InlinePool:
     def busy(self) -> int:
         return len(self._done)
 
-    def submit(self, kind: str, args: tuple, kill_at: float | None) -> int:
+    def submit(self, kind: str, args: tuple, kill_at: float | None, wrap_up_at: float | None = None) -> int:
         job_id = next(self._ids)
         t0 = time.monotonic()
         try:

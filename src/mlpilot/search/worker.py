@@ -69,16 +69,18 @@ def _store(models: list, family: str, directory: str | None) -> list:
     return [StoredModel(family, directory, f"m{i}", model.meta()) for i, model in enumerate(models)]
 
 
-def _trial(X, y, folds, cand, ctx, metric, must_finish, store=None):
+def _trial(X, y, folds, cand, ctx, metric, must_finish, store=None, notify=None):
     from mlpilot.search.trial import run_trial
 
     result = run_trial(cand, X, y, folds, ctx, metric, must_finish)
-    if result is not None:
+    if result is not None and store is not None:
+        if notify is not None:
+            notify()  # trained: saving large models takes seconds, which the deadline did not count
         result.models = _store(result.models, cand.family.key, store)
     return result
 
 
-def _refit(X, y, folds, family_key, config, ctx, store=None):
+def _refit(X, y, folds, family_key, config, ctx, store=None, notify=None):
     from mlpilot.models import FAMILIES
 
     t0 = time.monotonic()
@@ -98,11 +100,13 @@ def _warm(modules: tuple[str, ...]) -> None:
 
 
 RUNNERS = {"trial": _trial, "refit": _refit}
+WRAPPING_UP = "wrapping up"  # a notice from a worker: trained, now saving
 _LOADED: dict[str, Any] = {}
 
 
-def run_job(kind: str, data_dir: str | None, args: tuple) -> Any:
-    """Run one job in this process (the worker's loop, and the in-process executor)."""
+def run_job(kind: str, data_dir: str | None, args: tuple, notify=None) -> Any:
+    """Run one job in this process (the worker's loop, and the in-process executor). ``notify()``
+    tells the parent that training is over and the models are being saved."""
     if data_dir is None:
         data = (None, None, None)
     else:
@@ -110,7 +114,7 @@ def run_job(kind: str, data_dir: str | None, args: tuple) -> Any:
             _LOADED.clear()
             _LOADED[data_dir] = _load(data_dir)
         data = _LOADED[data_dir]
-    return RUNNERS[kind](*data, *args)
+    return RUNNERS[kind](*data, *args, notify=notify)
 
 
 class _Collect(logging.Handler):
@@ -141,7 +145,8 @@ def serve(conn, log_level: int, warm: tuple[str, ...] = ()) -> None:
             return
         job_id, kind, data_dir, args = message
         try:
-            reply = (job_id, run_job(kind, data_dir, args), None, collect.records)
+            reply = (job_id, run_job(kind, data_dir, args, lambda: conn.send((job_id, WRAPPING_UP))), None,
+                     collect.records)
         except Exception as err:  # noqa: BLE001 - a failing job is reported to the parent, never kills the worker
             reply = (job_id, None, f"{type(err).__name__}: {err}", collect.records)
         try:
