@@ -14,22 +14,18 @@ import argparse
 import json
 import logging
 import multiprocessing
-import os
 import sys
 import time
 from datetime import date
 from pathlib import Path
+
+from benchdir import default_bench_dir
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 OUTPUT = REPO / "src" / "mlpilot" / "search" / "portfolio.json"
 
 logger = logging.getLogger("portfolio")
-
-
-def default_bench_dir():
-    env = os.environ.get("MLPILOT_BENCH_DIR")
-    return Path(env) if env else REPO.parent / "shared" / "bench"
 
 
 def parse_args(argv=None):

@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from baseline import PREDS_NAME as BASELINE_PREDS
+from benchdir import default_bench_dir
 from baseline import write_baseline
 from measure import dir_size_mb, run_measured
 from noise import paired_bootstrap
@@ -47,11 +48,6 @@ class StepFailed(Exception):
     def __init__(self, status, message):
         super().__init__(message)
         self.status = status
-
-
-def default_bench_dir():
-    env = os.environ.get("MLPILOT_BENCH_DIR")
-    return Path(env) if env else REPO.parent / "shared" / "bench"
 
 
 def parse_args(argv=None):
