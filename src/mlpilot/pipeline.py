@@ -167,7 +167,7 @@ def _search(candidates: Sequence[Candidate], M: np.ndarray, y: np.ndarray, ctx: 
     grace = max(1.0, TRIAL_GRACE_SHARE * limit) if not budget.unlimited else 0.0
     folds = make_folds(y, ctx.task, preset.n_folds, ctx.seed)
     space = SearchSpace(M, y, folds, ctx, metric, search_budget, preset.share_for(ctx.task), grace,
-                        None if budget.unlimited else save_budget.deadline)
+                        save_budget.hard_deadline)
     skipped: list[Skipped] = []
     results = run_search(candidates, space, on_event, preset.hpo_trials, pool, skipped)
     oofs, chooser = [r.oof for r in results], selection_metric(metric, ctx.task)
@@ -205,8 +205,9 @@ def _check_latency(predictor: Predictor, row: pd.DataFrame, max_latency_ms: floa
     call = predictor.predict_proba if predictor.task.is_classification else predictor.predict
     ms = median_ms(lambda: call(row), repeats=7)
     if max_latency_ms is not None and ms > max_latency_ms:
-        logger.warning("The model predicts one row in %.2f ms, more than --max-latency-ms %.2f: even the fastest "
-                       "model trained is too slow here. Allow more latency, or fewer columns.", ms, max_latency_ms)
+        logger.warning("The model predicts one row in %.2f ms, more than --max-latency-ms %.2f: no model trained "
+                       "is fast enough here, or its members measured faster while training. Allow more latency, "
+                       "or use fewer columns.", ms, max_latency_ms)
     return ms
 
 

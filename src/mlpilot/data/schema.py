@@ -120,15 +120,14 @@ def _to_float(value: object) -> float:
 
 def parse_numeric_values(values: np.ndarray) -> np.ndarray:
     """An object array of strings (any shape, few values) to floats; missing or not a number -> NaN."""
-    flat = [np.nan if v is None or v is pd.NA or (isinstance(v, float) and v != v) else _to_float(v)
-            for v in values.ravel()]
+    flat = [np.nan if pd.isna(v) else _to_float(v) for v in values.ravel()]
     return np.asarray(flat, dtype=np.float64).reshape(values.shape)
 
 
 def parse_numeric_strings(s: pd.Series) -> pd.Series:
     """Strings to floats; values that are not numbers become NaN."""
     if len(s) <= SMALL_BATCH:  # the single-row prediction path
-        return pd.Series([np.nan if pd.isna(v) else _to_float(v) for v in s], index=s.index, dtype="float64")
+        return pd.Series(parse_numeric_values(s.to_numpy(dtype=object)), index=s.index, dtype="float64")
     return pd.to_numeric(s.astype("string").str.strip(), errors="coerce").astype("float64")
 
 

@@ -98,7 +98,7 @@ def _fits_by_dtype(dtype, kind: ColumnKind) -> bool:
         return pd.api.types.is_datetime64_any_dtype(dtype)
     if kind is ColumnKind.BOOLEAN:
         return numeric or pd.api.types.is_bool_dtype(dtype)
-    return kind not in (ColumnKind.NUMERIC, ColumnKind.DATETIME, ColumnKind.BOOLEAN)
+    return True  # categorical, text: any value is a category or a text
 
 
 def check_target_column(df: pd.DataFrame, schema: Schema, source: str = "the data", numeric: bool = False) -> None:

@@ -31,12 +31,12 @@ from mlpilot.search import worker
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Outcome", "ProcessPool", "InlinePool", "Pool", "open_pool", "SMALL_DATA_ROWS"]
+__all__ = ["Outcome", "ProcessPool", "InlinePool", "Pool", "open_pool"]
 
 MB = 2**20
 POLL_S = 0.1
 CLOSE_S = 2.0
-SMALL_DATA_ROWS = 5000  # below this, one thread per model is faster than two: run trials side by side
+SMALL_DATA_ROWS = 5000  # below this, presets that tune run one-thread trials side by side
 MEMORY_SHARE = 0.8  # of the memory available at the start, for the workers together
 MIN_POOL_SECONDS = 10.0  # shorter fits run their trials in-process
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding this mlpilot package
@@ -151,22 +151,18 @@ class ProcessPool:
     def idle(self) -> int:
         return sum(w.job is None for w in self._workers) + (self.n_workers - len(self._workers))
 
-    def busy(self) -> int:
-        return sum(w.job is not None for w in self._workers)
-
     def submit(self, kind: str, args: tuple, kill_at: float | None, wrap_up_at: float | None = None) -> int:
         """Start a job; it is stopped at ``kill_at``, or at ``wrap_up_at`` if by then it has said that
         it is saving its models (training done: saving a large booster takes seconds)."""
         free = next((w for w in self._workers if w.job is None), None) or self._spawn()
         job_id = next(self._ids)
         store = os.path.join(self._shared.root, f"models-{job_id}")  # where the job saves its models
-        self._send(free, job_id, kind, self._shared.dir, (*args, store), kill_at)
-        free.job.wrap_up_at = wrap_up_at
+        free.job = _Job(job_id, kind, kill_at, wrap_up_at)
+        free.conn.send((job_id, kind, self._shared.dir, (*args, store)))
         return job_id
 
-    def wait(self, timeout: float | None = None) -> list[tuple[int, Outcome]]:
-        """Block until at least one job ends (or ``timeout`` passes); stop jobs past their limits."""
-        end = None if timeout is None else time.monotonic() + timeout
+    def wait(self) -> list[tuple[int, Outcome]]:
+        """Block until at least one job ends; stop jobs past their limits on the way."""
         while True:
             busy = [w for w in self._workers if w.job is not None]
             if not busy:
@@ -174,7 +170,7 @@ class ProcessPool:
             ready = wait_ready([w.conn for w in busy], POLL_S)
             done = [self._check(w, w.conn in ready) for w in busy]
             done = [d for d in done if d is not None]
-            if done or (end is not None and time.monotonic() >= end):
+            if done:
                 return done
 
     def close(self) -> None:
@@ -204,10 +200,6 @@ class ProcessPool:
         w = _Worker(self._log_level, self._warm, self._shared.root)
         self._workers.append(w)
         return w
-
-    def _send(self, w: _Worker, job_id: int, kind: str, data_dir, args: tuple, kill_at) -> None:
-        w.job = _Job(job_id, kind, kill_at)
-        w.conn.send((job_id, kind, data_dir, args))
 
     def _check(self, w: _Worker, ready: bool) -> tuple[int, Outcome] | None:
         job = w.job
@@ -265,20 +257,17 @@ class InlinePool:
     def idle(self) -> int:
         return 0 if self._done else 1
 
-    def busy(self) -> int:
-        return len(self._done)
-
     def submit(self, kind: str, args: tuple, kill_at: float | None, wrap_up_at: float | None = None) -> int:
         job_id = next(self._ids)
         t0 = time.monotonic()
         try:
-            value, error = worker.RUNNERS[kind](*(self._data or (None, None, None)), *args), None
+            value, error = worker.run_job(kind, self._data or (None, None, None), args), None
         except (ValueError, MemoryError, RuntimeError, ArithmeticError, OSError) as err:
             value, error = None, f"{type(err).__name__}: {err}"
         self._done.append((job_id, Outcome(value, error, time.monotonic() - t0)))
         return job_id
 
-    def wait(self, timeout: float | None = None) -> list[tuple[int, Outcome]]:
+    def wait(self) -> list[tuple[int, Outcome]]:
         done, self._done = self._done, []
         return done
 

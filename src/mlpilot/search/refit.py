@@ -13,7 +13,6 @@ import dataclasses
 import logging
 from collections import deque
 
-from mlpilot.models import FAMILIES
 from mlpilot.models.base import FitContext
 from mlpilot.search.budget import Budget
 from mlpilot.search.executor import Pool
@@ -48,10 +47,7 @@ def refit_full(results: list[TrialResult], order: list[int], ctx: FitContext, bu
             i = queue.popleft()
             r = results[i]
             if _affordable(r, budget):
-                config = r.refit_config if r.refit_config is not None else \
-                    FAMILIES[r.family].refit_config(r.config, r.models)
-                args = (r.family, config, refit_ctx)
-                running[pool.submit("refit", args, kill_at)] = i
+                running[pool.submit("refit", (r.family, r.refit_config, refit_ctx), kill_at)] = i
         if not running:
             break
         for job, outcome in pool.wait():

@@ -38,9 +38,9 @@ class TrialResult:
     score: float
     fit_seconds: float
     predict_seconds: float
+    latency_ms: float  # one model (the first fold's) predicting one row
+    refit_config: dict[str, Any]  # the configuration for one model on all rows (from the fold models)
     notes: list[str] = field(default_factory=list)
-    latency_ms: float = 0.0  # one model (the first fold's) predicting one row
-    refit_config: dict[str, Any] | None = None  # the configuration for one model on all rows
 
     def serving_ms(self) -> float:
         """Single-row latency of this member as it stands: every model of its bag predicts."""
@@ -91,5 +91,5 @@ def run_trial(cand: Candidate, X: np.ndarray, y: np.ndarray, folds: Folds, ctx: 
         pred_s += time.monotonic() - t1
         models.append(model)
     latency = median_ms(lambda: models[0].predict(X[folds[0][1][:1]]))
-    return TrialResult(cand.name, cand.family.key, cand.config, models, oof, metric(y, oof), fit_s, pred_s, notes,
-                       latency, cand.family.refit_config(cand.config, models))
+    return TrialResult(cand.name, cand.family.key, cand.config, models, oof, metric(y, oof), fit_s, pred_s,
+                       latency, cand.family.refit_config(cand.config, models), notes)

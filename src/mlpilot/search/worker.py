@@ -101,19 +101,12 @@ def _warm(modules: tuple[str, ...]) -> None:
 
 RUNNERS = {"trial": _trial, "refit": _refit}
 WRAPPING_UP = "wrapping up"  # a notice from a worker: trained, now saving
-_LOADED: dict[str, Any] = {}
 
 
-def run_job(kind: str, data_dir: str | None, args: tuple, notify=None) -> Any:
-    """Run one job in this process (the worker's loop, and the in-process executor). ``notify()``
-    tells the parent that training is over and the models are being saved."""
-    if data_dir is None:
-        data = (None, None, None)
-    else:
-        if data_dir not in _LOADED:
-            _LOADED.clear()
-            _LOADED[data_dir] = _load(data_dir)
-        data = _LOADED[data_dir]
+def run_job(kind: str, data: tuple, args: tuple, notify=None) -> Any:
+    """Run one job on ``data`` (X, y, folds) in this process: the worker's loop and the in-process
+    executor both call this. ``notify()`` tells the parent that training is over and the models
+    are being saved."""
     return RUNNERS[kind](*data, *args, notify=notify)
 
 
@@ -132,6 +125,7 @@ def serve(conn, log_level: int, warm: tuple[str, ...] = ()) -> None:
 
     ``warm`` names modules to import first (jobs sent meanwhile wait in the pipe)."""
     _warm(warm)
+    shared: dict[str, tuple] = {}  # the data of the current fit, loaded once: data_dir -> (X, y, folds)
     collect = _Collect()
     root = logging.getLogger()
     root.addHandler(collect)  # this process belongs to the executor: its records go to the parent
@@ -145,8 +139,11 @@ def serve(conn, log_level: int, warm: tuple[str, ...] = ()) -> None:
             return
         job_id, kind, data_dir, args = message
         try:
-            reply = (job_id, run_job(kind, data_dir, args, lambda: conn.send((job_id, WRAPPING_UP))), None,
-                     collect.records)
+            if data_dir not in shared:
+                shared.clear()
+                shared[data_dir] = (None, None, None) if data_dir is None else _load(data_dir)
+            reply = (job_id, run_job(kind, shared[data_dir], args, lambda: conn.send((job_id, WRAPPING_UP))),
+                     None, collect.records)
         except Exception as err:  # noqa: BLE001 - a failing job is reported to the parent, never kills the worker
             reply = (job_id, None, f"{type(err).__name__}: {err}", collect.records)
         try:
