@@ -31,7 +31,7 @@ from mlpilot.models.base import FitContext
 from mlpilot.prep.preprocessor import TablePreprocessor
 from mlpilot.profile.reference import fingerprint, reference_profile
 from mlpilot.search.budget import Budget
-from mlpilot.search.candidates import candidates_for
+from mlpilot.search.candidates import search_plan
 from mlpilot.search.cv import make_folds
 from mlpilot.search.presets import get_preset
 from mlpilot.search.executor import Pool, open_pool
@@ -121,7 +121,7 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     the_task = infer_task(y_raw, task)
     the_metric = get_metric(metric, the_task)
     y, classes = encode_target(y_raw.reset_index(drop=True), the_task)
-    candidates = candidates_for(chosen, the_task)
+    candidates, hpo_trials = search_plan(chosen, the_task, deterministic)
     pool, n_jobs = open_pool(len(df), time_limit, deterministic, _warm_modules(candidates),
                               side_by_side=chosen.hpo_trials > 0)
     with pool:
@@ -133,8 +133,8 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
         pre = TablePreprocessor(schema).fit(X)
         ctx = FitContext(the_task, len(classes or []), pre.categorical_, seed, n_jobs)
         model_ms = None if max_latency_ms is None else max_latency_ms - _prep_ms(schema, pre, X)
-        members, board, skipped, stacker = _search(candidates, pre.transform(X), y, ctx, the_metric, chosen,
-                                                   budget, pool, on_event, model_ms)
+        members, board, skipped, stacker = _search(candidates, hpo_trials, pre.transform(X), y, ctx, the_metric,
+                                                   chosen, budget, pool, on_event, model_ms)
     info = {"seed": seed, "preset": chosen.name, "time_limit": time_limit, "deterministic": deterministic,
             "n_rows": int(len(df)), "ensemble": "weighted" if stacker is None else "stacked",
             "skipped": [{"model": s.name, "reason": s.reason} for s in skipped],
@@ -155,7 +155,7 @@ def _warm_modules(candidates: Sequence[Candidate]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m for c in candidates[:2] for m in c.family.requires))
 
 
-def _search(candidates: Sequence[Candidate], M: np.ndarray, y: np.ndarray, ctx: FitContext, metric: Metric,
+def _search(candidates: Sequence[Candidate], hpo_trials: int, M: np.ndarray, y: np.ndarray, ctx: FitContext, metric: Metric,
             preset: Preset, budget: Budget, pool: Pool, on_event: Event | None, model_ms: float | None
             ) -> tuple[list[Member], list[dict], list[Skipped], LinearStacker | None]:
     """Search, ensemble, refit: the members of the ensemble, the leaderboard rows, what was skipped,
@@ -169,7 +169,7 @@ def _search(candidates: Sequence[Candidate], M: np.ndarray, y: np.ndarray, ctx: 
     space = SearchSpace(M, y, folds, ctx, metric, search_budget, preset.share_for(ctx.task), grace,
                         save_budget.hard_deadline)
     skipped: list[Skipped] = []
-    results = run_search(candidates, space, on_event, preset.hpo_trials, pool, skipped)
+    results = run_search(candidates, space, on_event, hpo_trials, pool, skipped)
     oofs, chooser = [r.oof for r in results], selection_metric(metric, ctx.task)
     weights = greedy_selection(oofs, y, chooser, preset.ensemble_rounds, [r.latency_ms for r in results], model_ms)
     if on_event:

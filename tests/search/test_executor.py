@@ -180,3 +180,21 @@ def test_a_trial_saving_its_models_gets_until_its_wrap_up_time(misbehaving):
         pool.submit("trial", _trial_args(space, cand), kill_at=time.monotonic() + 1.5)
         [(_, stopped)] = pool.wait()
         assert not stopped.ok and "past its deadline" in stopped.error
+
+
+def test_a_worker_holding_too_much_memory_after_its_job_is_replaced(monkeypatch):
+    from mlpilot.search import executor
+
+    space = _space(Budget.starting_now(60))
+    lgb = Candidate("lgb", FAMILIES["lightgbm"], {})
+    with ProcessPool(1) as pool:
+        pool.share(space.X, space.y, space.folds)
+        pids = []
+        for recycle_mb in (1e6, 0.0, 1e6):  # kept, then replaced after its job, then kept
+            monkeypatch.setattr(executor, "RECYCLE_MB", recycle_mb)
+            pool.submit("trial", _trial_args(space, lgb), kill_at=None)
+            pids.append(pool._workers[0].process.pid)
+            [(_, outcome)] = pool.wait()
+            assert outcome.ok and outcome.value.score > 0.9
+        assert pids[0] == pids[1] != pids[2]
+        assert len(pool._workers) == 1

@@ -12,7 +12,7 @@ from mlpilot.search.budget import Budget
 from mlpilot.search.candidates import candidates_for
 from mlpilot.search.cv import make_folds
 from mlpilot.search.presets import get_preset
-from mlpilot.search.scheduler import SearchSpace, run_search
+from mlpilot.search.scheduler import SearchSpace, _expected_seconds, run_search
 from mlpilot.search.trial import Candidate
 
 
@@ -97,3 +97,29 @@ def test_tuning_spends_the_time_left_on_the_best_family():
     assert len(tuned) == 4
     assert len({r.family for r in tuned}) == 1 and tuned[0].family in {"lightgbm", "linear"}
     assert len({str(sorted(r.config.items())) for r in tuned}) == 4  # four different configurations
+
+
+def test_a_candidates_own_share_caps_its_time():
+    X, y = _problem(n=5000)
+    ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
+    slow = {"learning_rate": 0.0005, "n_estimators": 100000}
+    cands = [Candidate("slow_short", FAMILIES["lightgbm"], slow, share=0.1),
+             Candidate("quick", FAMILIES["linear"], FAMILIES["linear"].default_configs(Task.BINARY)[0])]
+    results = run_search(cands, SearchSpace(X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
+                                            get_metric("auc", Task.BINARY), Budget.starting_now(8)))
+    assert [r.name for r in results] == ["slow_short", "quick"]
+    assert results[0].fit_seconds < 2.5
+
+
+def test_a_family_not_tried_yet_is_expected_to_take_as_long_as_the_quickest_trial():
+    X, y = _problem()
+    ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
+    cands = candidates_for(get_preset("fast"), Task.BINARY)
+    done = run_search(cands, SearchSpace(X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
+                                         get_metric("auc", Task.BINARY), Budget.starting_now(30)))
+    knn = Candidate("knn_1", FAMILIES["knn"], {})
+    quickest = min(r.fit_seconds + r.predict_seconds for r in done)
+    assert _expected_seconds(knn, done) == pytest.approx(quickest)
+    lgb = Candidate("lightgbm_x", FAMILIES["lightgbm"], {})
+    assert _expected_seconds(lgb, done) == max(r.fit_seconds + r.predict_seconds for r in done
+                                               if r.family == "lightgbm")

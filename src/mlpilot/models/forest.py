@@ -15,6 +15,7 @@ only the types listed in ``TRUSTED_TYPES`` and executes no pickled code).
 
 from __future__ import annotations
 
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -25,13 +26,42 @@ import numpy as np
 from mlpilot.data.task import Task
 from mlpilot.exceptions import BundleError, ConfigError
 from mlpilot.models.base import BAG_FOLDS, MB, FitContext, FittedModel, ModelFamily, widen_classes
+from mlpilot.models.flat_forest import FlatForest
 
 __all__ = ["ExtraTreesFamily", "ExtraTreesModel", "RandomForestFamily", "RandomForestModel"]
 
 CHUNK = 25  # trees added per warm-start step (rounded up to a multiple of the threads)
 MIN_FIRST_CHUNK = 4  # the first chunk: one tree per thread, at least this many
 SMALL_BATCH = 2000  # fewer rows are predicted on one thread: starting threads costs more than it saves
+FLAT_ROWS = 32  # up to this many rows are predicted through the flat arrays (see mlpilot.models.flat_forest)
 TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]  # besides skops' defaults (numpy, builtins, sklearn estimators)
+
+
+class _NoTorch:
+    """An import finder that refuses PyTorch (see ``_skops_io``)."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ModuleNotFoundError("PyTorch is not imported while skops lists its trusted types", name=name)
+        return None
+
+
+def _skops_io():
+    """``skops.io``, imported without PyTorch. skops lists scikit-learn's estimators by walking
+    its packages, which imports PyTorch through scikit-learn's array-API shim: 300 MB in every
+    process that saves or loads a forest, for types a forest never holds. The walk skips a
+    package that fails to import."""
+    if "skops.io" not in sys.modules and "torch" not in sys.modules:
+        finder = _NoTorch()
+        sys.meta_path.insert(0, finder)
+        try:
+            import skops.io  # noqa: F401
+        finally:
+            sys.meta_path.remove(finder)
+    import skops.io as sio
+
+    return sio
 
 
 class ForestModel(FittedModel):
@@ -42,19 +72,26 @@ class ForestModel(FittedModel):
     def __init__(self, forest, task: Task, n_classes: int):
         self.forest, self.task, self.n_classes = forest, task, n_classes
         self.threads = forest.n_jobs
+        self._flat: FlatForest | None = None  # built at the first small batch
 
     @property
     def n_trees(self) -> int:
         return len(self.forest.estimators_)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        self.forest.n_jobs = 1 if len(X) < SMALL_BATCH else self.threads
+        if len(X) <= FLAT_ROWS:
+            if self._flat is None:
+                self._flat = FlatForest([tree.tree_ for tree in self.forest.estimators_])
+            out = self._flat.predict(X)
+        else:
+            self.forest.n_jobs = 1 if len(X) < SMALL_BATCH else self.threads
+            out = self.forest.predict(X) if self.task is Task.REGRESSION else self.forest.predict_proba(X)
         if self.task is Task.REGRESSION:
-            return self.forest.predict(X)
-        return widen_classes(self.forest.predict_proba(X), self.forest.classes_, self.n_classes)
+            return out.reshape(len(X))
+        return widen_classes(out, self.forest.classes_, self.n_classes)
 
     def save(self, directory: Path, stem: str) -> list[str]:
-        import skops.io as sio
+        sio = _skops_io()
 
         name = f"{stem}.skops"
         sio.dump(self.forest, directory / name, compression=zipfile.ZIP_DEFLATED)
@@ -62,8 +99,9 @@ class ForestModel(FittedModel):
 
     @classmethod
     def load(cls, directory: Path, stem: str, meta: dict[str, Any]) -> ForestModel:
-        import skops.io as sio
         from sklearn import ensemble
+
+        sio = _skops_io()  # before skops.io.exceptions, which imports skops.io
         from skops.io.exceptions import UntrustedTypesFoundException
 
         task = Task(meta["task"])

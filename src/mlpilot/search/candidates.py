@@ -1,18 +1,21 @@
 """The ordered list of candidates a preset tries: the portfolio's entries first, then the defaults
-of the preset's families that the portfolio has no entry for."""
+of the preset's families that the portfolio has no entry for; and the search plan, which goes on
+with the candidates of the preset's ``then`` preset while time is left."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from dataclasses import replace
 
 from mlpilot.data.task import Task
 from mlpilot.models import available_families
 from mlpilot.models.base import ModelFamily
 from mlpilot.search.portfolio import portfolio_for
-from mlpilot.search.presets import Preset
+from mlpilot.search.presets import Preset, get_preset
 from mlpilot.search.trial import Candidate
 
-__all__ = ["candidates_for"]
+__all__ = ["candidates_for", "search_plan"]
 
 
 def _fallback(families: dict[str, ModelFamily], task: Task, per_family: int) -> list[Candidate]:
@@ -43,3 +46,36 @@ def candidates_for(preset: Preset, task: Task) -> list[Candidate]:
     covered = {key for key, _ in entries}
     missing = {key: fam for key, fam in families.items() if key not in covered}
     return out + _fallback(missing, task, preset.configs_per_family)
+
+
+def _follow_on(extra: list[Candidate], first: list[Candidate], share: float) -> list[Candidate]:
+    """``extra`` without the configs ``first`` already has, numbered on from ``first``'s names
+    (``lightgbm_p3`` after ``lightgbm_p1`` and ``lightgbm_p2``), each taking at most ``share`` of
+    the time left."""
+    tried = [(c.family.key, c.config) for c in first]
+    used = Counter(re.sub(r"\d+$", "", c.name) for c in first)
+    out = []
+    for cand in extra:
+        if (cand.family.key, cand.config) in tried:
+            continue
+        tried.append((cand.family.key, cand.config))
+        stem = re.sub(r"\d+$", "", cand.name)
+        used[stem] += 1
+        out.append(replace(cand, name=f"{stem}{used[stem]}", share=share))
+    return out
+
+
+def search_plan(preset: Preset, task: Task, deterministic: bool = False) -> tuple[list[Candidate], int]:
+    """The candidates to try in order, and how many TPE-tuned configurations may follow them.
+
+    A preset with ``then`` goes on with the candidates of that preset it has not tried (of the
+    families in ``then_families``), and takes that preset's tuning; the time limit decides how far the search gets. In deterministic mode,
+    whose budget is a count of trials, the preset's own list and tuning."""
+    first = candidates_for(preset, task)
+    if preset.then is None or deterministic:
+        return first, preset.hpo_trials
+    follow = get_preset(preset.then)
+    wanted = [c for c in candidates_for(follow, task)
+              if preset.then_families is None or c.family.key in preset.then_families]
+    more = _follow_on(wanted, first, follow.share_for(task))
+    return first + more, max(preset.hpo_trials, follow.hpo_trials)

@@ -39,6 +39,9 @@ CLOSE_S = 2.0
 SMALL_DATA_ROWS = 5000  # below this, presets that tune run one-thread trials side by side
 MEMORY_SHARE = 0.8  # of the memory available at the start, for the workers together
 MIN_POOL_SECONDS = 10.0  # shorter fits run their trials in-process
+# A worker holding more than this (plus the shared data) after a job is replaced by a fresh one: the
+# libraries a job imported stay in its worker (PyTorch: 180 MB), as does what the allocator keeps.
+RECYCLE_MB = 320.0
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding this mlpilot package
 
 
@@ -141,12 +144,14 @@ class ProcessPool:
         self._workers: list[_Worker] = []
         self._ids = itertools.count()
         self._shared = _Shared()
+        self._data_mb = 0.0
         for _ in range(self.n_workers):
             self._spawn()
 
     # -- data and jobs
     def share(self, X: np.ndarray, y: np.ndarray, folds) -> None:
         self._shared.share(X, y, folds)
+        self._data_mb = (X.nbytes + y.nbytes) / MB
 
     def idle(self) -> int:
         return sum(w.job is None for w in self._workers) + (self.n_workers - len(self._workers))
@@ -175,10 +180,7 @@ class ProcessPool:
 
     def close(self) -> None:
         for w in self._workers:
-            try:
-                w.conn.send(None)
-            except OSError:
-                pass
+            _tell_to_exit(w)
         deadline = time.monotonic() + CLOSE_S
         for w in self._workers:
             try:
@@ -217,6 +219,7 @@ class ProcessPool:
             job_id, value, error, records = message
             _replay(records)
             w.job = None
+            self._recycle_if_large(w)
             return job_id, Outcome(value, error, seconds)
         if job.kill_at is not None and time.monotonic() > job.kill_at:
             return self._stop(w, f"stopped: still running {time.monotonic() - job.kill_at:.1f} s past its "
@@ -226,12 +229,28 @@ class ProcessPool:
                                  "(MLPILOT_MEMORY_LIMIT_MB)", seconds)
         return None
 
+    def _recycle_if_large(self, w: _Worker) -> None:
+        """Replace an idle worker that holds more than ``RECYCLE_MB`` beyond the shared data: the
+        next job starts a fresh one."""
+        rss = w.rss_mb()
+        if rss > RECYCLE_MB + self._data_mb:
+            logger.debug("Worker holds %.0f MB after its job: replaced.", rss)
+            w.kill()  # idle, its results already sent: a kill frees the memory at once
+            self._workers.remove(w)
+
     def _stop(self, w: _Worker, reason: str, seconds: float) -> tuple[int, Outcome]:
         job, w.job = w.job, None
         w.kill()
         self._workers.remove(w)
         logger.debug("Worker of job %d (%s) stopped: %s.", job.id, job.kind, reason)
         return job.id, Outcome(None, reason, seconds)
+
+
+def _tell_to_exit(w: _Worker) -> None:
+    try:
+        w.conn.send(None)
+    except OSError:
+        pass
 
 
 def _replay(records: list[dict[str, Any]]) -> None:

@@ -2,7 +2,10 @@
 
 ``balanced`` (the default) is tuned for a minute on two cores: its portfolio entries are from the
 families and speeds (measured against LightGBM's first default) that fit; ``best`` tries every family
-(families whose library is missing are skipped) and wants several minutes.
+(families whose library is missing are skipped) and wants several minutes. A preset with ``then``
+goes on, while time is left, with the candidates of that preset it has not tried and that preset's
+tuning: ``balanced`` finishes its own list in seconds on small data, and then uses the rest of the
+time limit as ``best`` would (not in deterministic mode, whose budget is the preset's own list).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ class Preset:
     stacking: bool = True  # a stacker replaces the greedy weights where it beats them on held-out rows
     defaults_for: tuple[str, ...] = ()  # tasks that take the defaults of default_families, not the portfolio
     default_families: tuple[str, ...] = ()
+    then: str | None = None  # with time left: the candidates of this preset not tried yet, then its tuning
+    then_families: tuple[str, ...] | None = None  # of those candidates, only these families (None: all)
 
     def share_for(self, task) -> float:
         """The most of the time left one trial may take: all of it for the tasks on defaults (as
@@ -43,7 +48,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
     # defaults below), so multiclass keeps LightGBM's hand-written defaults and the linear model.
     Preset("balanced", n_folds=5, families=("lightgbm", "catboost", "xgboost", "linear"), portfolio_size=6,
            configs_per_family=3, ensemble_rounds=25, max_time_ratio=16.0, trial_share=0.5,
-           defaults_for=("multiclass",), default_families=("lightgbm", "linear")),
+           defaults_for=("multiclass",), default_families=("lightgbm", "linear"), then="best",
+           # not the MLP: PyTorch and its optimiser take 350 MB in a worker, twice a LightGBM fit's peak
+           then_families=("lightgbm", "catboost", "xgboost", "linear", "random_forest", "extra_trees", "knn")),
     Preset("best", n_folds=5, families=("linear", "knn", "lightgbm", "catboost", "xgboost", "extra_trees", "mlp",
                                         "random_forest"), portfolio_size=16, configs_per_family=2,
            ensemble_rounds=50, trial_share=0.4, hpo_trials=30),

@@ -63,8 +63,11 @@ class _State:
 
 
 def _expected_seconds(cand: Candidate, done: list[TrialResult]) -> float:
-    same = [r.fit_seconds + r.predict_seconds for r in done if r.family == cand.family.key]
-    return max(same) if same else 0.0
+    """The slowest trial of the candidate's family so far; for a family not tried yet, the fastest
+    trial so far (no family trains in less time than the quickest one tried)."""
+    times = [(r.family == cand.family.key, r.fit_seconds + r.predict_seconds) for r in done]
+    same = [t for is_same, t in times if is_same]
+    return max(same) if same else min((t for _, t in times), default=0.0)
 
 
 def _affordable(cand: Candidate, results: list[TrialResult], budget: Budget) -> bool:
@@ -93,7 +96,8 @@ def _submit(cand: Candidate, st: _State) -> None:
     if budget.unlimited:
         deadline = kill_at = None
     else:
-        deadline = min(budget.deadline, t0 + space.trial_share * max(0.0, budget.remaining()))
+        share = space.trial_share if cand.share is None else cand.share
+        deadline = min(budget.deadline, t0 + share * max(0.0, budget.remaining()))
         kill_at = deadline + space.grace
         if must_finish and space.last_call is not None:
             kill_at = max(kill_at, space.last_call)

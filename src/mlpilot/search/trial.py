@@ -26,6 +26,7 @@ class Candidate:
     name: str
     family: ModelFamily
     config: dict[str, Any]
+    share: float | None = None  # the most of the time left this trial may take; None: the search's trial_share
 
 
 @dataclass
