@@ -31,7 +31,7 @@ from mlpilot.models.base import FitContext
 from mlpilot.prep.preprocessor import TablePreprocessor
 from mlpilot.profile.reference import fingerprint, reference_profile
 from mlpilot.search.budget import Budget
-from mlpilot.search.candidates import search_plan
+from mlpilot.search.candidates import candidates_for, search_plan
 from mlpilot.search.cv import make_folds
 from mlpilot.search.presets import get_preset
 from mlpilot.search.executor import Pool, open_pool
@@ -121,9 +121,9 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     the_task = infer_task(y_raw, task)
     the_metric = get_metric(metric, the_task)
     y, classes = encode_target(y_raw.reset_index(drop=True), the_task)
-    candidates, hpo_trials = search_plan(chosen, the_task, deterministic)
-    pool, n_jobs = open_pool(len(df), time_limit, deterministic, _warm_modules(candidates),
-                              side_by_side=chosen.hpo_trials > 0)
+    pool, n_jobs = open_pool(len(df), time_limit, deterministic, _warm_modules(candidates_for(chosen, the_task)),
+                             side_by_side=chosen.hpo_trials > 0)
+    candidates, hpo_trials = search_plan(chosen, the_task, follow_on=pool.stops_jobs and not deterministic)
     with pool:
         schema = infer_schema(df, target, keep)
         if not schema.features:

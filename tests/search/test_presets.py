@@ -37,10 +37,10 @@ def test_balanced_goes_on_with_the_untried_candidates_of_best_then_tunes():
         assert all(c.share is None for c in own)
 
 
-def test_deterministic_mode_keeps_to_the_presets_own_list():
+def test_without_follow_on_a_preset_keeps_to_its_own_list():
     for preset in PRESETS.values():
         for task in Task:
-            plan, hpo = search_plan(preset, task, deterministic=True)
+            plan, hpo = search_plan(preset, task, follow_on=False)
             assert plan == candidates_for(preset, task) and hpo == preset.hpo_trials
 
 
@@ -48,3 +48,25 @@ def test_a_follow_on_preset_does_not_go_on_itself():
     for preset in PRESETS.values():
         if preset.then is not None:
             assert preset.then in PRESETS and PRESETS[preset.then].then is None
+
+
+def _table(n=500, seed=0):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(rng.normal(size=(n, 5)), columns=[f"x{i}" for i in range(5)])
+    df["y"] = (df.x0 + df.x1 * df.x2 + 0.3 * rng.normal(size=n) > 0).astype(int)
+    return df
+
+
+def test_balanced_uses_the_time_left_on_best_candidates_in_workers_only():
+    import mlpilot
+
+    own = {c.name for c in candidates_for(get_preset("balanced"), Task.BINARY)}
+    inline = mlpilot.fit(_table(), "y", time_limit=5, seed=0)  # under 10 s: in-process, own list only
+    assert {row["model"] for row in inline.board} - {"ensemble"} <= own
+    pooled = mlpilot.fit(_table(), "y", time_limit=14, seed=0)
+    more = {row["model"] for row in pooled.board} - {"ensemble"} - own
+    assert more, "no follow-on candidate ran in 14 s on 500 rows"
+    assert pooled.info["fit_seconds"] <= 14 * 1.05

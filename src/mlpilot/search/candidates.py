@@ -65,14 +65,16 @@ def _follow_on(extra: list[Candidate], first: list[Candidate], share: float) -> 
     return out
 
 
-def search_plan(preset: Preset, task: Task, deterministic: bool = False) -> tuple[list[Candidate], int]:
+def search_plan(preset: Preset, task: Task, follow_on: bool = True) -> tuple[list[Candidate], int]:
     """The candidates to try in order, and how many TPE-tuned configurations may follow them.
 
     A preset with ``then`` goes on with the candidates of that preset it has not tried (of the
-    families in ``then_families``), and takes that preset's tuning; the time limit decides how far the search gets. In deterministic mode,
-    whose budget is a count of trials, the preset's own list and tuning."""
+    families in ``then_families``), and takes that preset's tuning; the time limit decides how
+    far the search gets. Without ``follow_on`` (deterministic mode, whose budget is a count of
+    trials; trials in the calling process, which nothing stops but the families' own deadlines),
+    the preset's own list and tuning."""
     first = candidates_for(preset, task)
-    if preset.then is None or deterministic:
+    if preset.then is None or not follow_on:
         return first, preset.hpo_trials
     follow = get_preset(preset.then)
     wanted = [c for c in candidates_for(follow, task)

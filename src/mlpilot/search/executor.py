@@ -136,6 +136,8 @@ class _Shared:
 class ProcessPool:
     """Up to ``n_workers`` worker processes, one job each at a time. Use as a context manager."""
 
+    stops_jobs = True  # a job past its kill_at is stopped
+
     def __init__(self, n_workers: int = 1, memory_limit_mb: float | None = None, warm: tuple[str, ...] = ()):
         self.n_workers = max(1, int(n_workers))
         self.memory_limit_mb = memory_limit_mb
@@ -262,6 +264,7 @@ def _replay(records: list[dict[str, Any]]) -> None:
 class InlinePool:
     """Runs each job at once in this process; same interface as :class:`ProcessPool`."""
 
+    stops_jobs = False  # only the families' own deadlines end a job
     n_workers = 1
     memory_limit_mb = None
 
