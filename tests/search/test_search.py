@@ -31,13 +31,19 @@ def _problem(n=400, seed=0):
     return X, y
 
 
-def test_search_returns_out_of_fold_predictions_for_every_candidate():
+def _fast_search():
+    """The ``fast`` preset's candidates searched on a small binary problem, 3 folds."""
     X, y = _problem()
     ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
     cands = candidates_for(get_preset("fast"), Task.BINARY)
-    results = run_search(cands, SearchSpace(X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
-                                            get_metric("auc", Task.BINARY), Budget.starting_now(30)))
-    assert [r.name for r in results] == [c.name for c in cands]
+    return run_search(cands, SearchSpace(X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
+                                         get_metric("auc", Task.BINARY), Budget.starting_now(30)))
+
+
+def test_search_returns_out_of_fold_predictions_for_every_candidate():
+    results = _fast_search()
+    y = _problem()[1]
+    assert [r.name for r in results] == [c.name for c in candidates_for(get_preset("fast"), Task.BINARY)]
     for r in results:
         assert r.oof.shape == (len(y), 2) and r.score > 0.9 and len(r.models) == 3
 
@@ -112,11 +118,7 @@ def test_a_candidates_own_share_caps_its_time():
 
 
 def test_a_family_not_tried_yet_is_expected_to_take_as_long_as_the_quickest_trial():
-    X, y = _problem()
-    ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
-    cands = candidates_for(get_preset("fast"), Task.BINARY)
-    done = run_search(cands, SearchSpace(X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
-                                         get_metric("auc", Task.BINARY), Budget.starting_now(30)))
+    done = _fast_search()
     knn = Candidate("knn_1", FAMILIES["knn"], {})
     quickest = min(r.fit_seconds + r.predict_seconds for r in done)
     assert _expected_seconds(knn, done) == pytest.approx(quickest)
