@@ -182,7 +182,10 @@ class ProcessPool:
 
     def close(self) -> None:
         for w in self._workers:
-            _tell_to_exit(w)
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
         deadline = time.monotonic() + CLOSE_S
         for w in self._workers:
             try:
@@ -237,22 +240,18 @@ class ProcessPool:
         rss = w.rss_mb()
         if rss > RECYCLE_MB + self._data_mb:
             logger.debug("Worker holds %.0f MB after its job: replaced.", rss)
-            w.kill()  # idle, its results already sent: a kill frees the memory at once
-            self._workers.remove(w)
+            self._discard(w)  # idle, its results already sent: a kill frees the memory at once
+
+    def _discard(self, w: _Worker) -> None:
+        """Kill a worker and forget it; the next job without a free worker starts a new one."""
+        w.kill()
+        self._workers.remove(w)
 
     def _stop(self, w: _Worker, reason: str, seconds: float) -> tuple[int, Outcome]:
         job, w.job = w.job, None
-        w.kill()
-        self._workers.remove(w)
+        self._discard(w)
         logger.debug("Worker of job %d (%s) stopped: %s.", job.id, job.kind, reason)
         return job.id, Outcome(None, reason, seconds)
-
-
-def _tell_to_exit(w: _Worker) -> None:
-    try:
-        w.conn.send(None)
-    except OSError:
-        pass
 
 
 def _replay(records: list[dict[str, Any]]) -> None:

@@ -5,7 +5,8 @@ families and speeds (measured against LightGBM's first default) that fit; ``best
 (families whose library is missing are skipped) and wants several minutes. A preset with ``then``
 goes on, while time is left, with the candidates of that preset it has not tried and that preset's
 tuning: ``balanced`` finishes its own list in seconds on small data, and then uses the rest of the
-time limit as ``best`` would (not in deterministic mode, whose budget is the preset's own list).
+time limit as ``best`` would (not in deterministic mode, whose budget is the preset's own list,
+nor where trials run in-process; see :func:`mlpilot.search.candidates.search_plan`).
 """
 
 from __future__ import annotations
