@@ -21,6 +21,7 @@ from mlpilot.data.schema import infer_schema
 from mlpilot.data.task import Task, check_target, infer_task
 from mlpilot.data.schema import Schema
 from mlpilot.data.validate import check_frame, check_unique_columns
+from mlpilot.ensemble.calibration import apply_temperature, fit_temperature
 from mlpilot.ensemble.greedy import greedy_selection
 from mlpilot.ensemble.stacking import LinearStacker, choose_stacker
 from mlpilot.evaluate.latency import median_ms
@@ -133,15 +134,16 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
         pre = TablePreprocessor(schema).fit(X)
         ctx = FitContext(the_task, len(classes or []), pre.categorical_, seed, n_jobs)
         model_ms = None if max_latency_ms is None else max_latency_ms - _prep_ms(schema, pre, X)
-        members, board, skipped, stacker = _search(candidates, hpo_trials, pre.transform(X), y, ctx, the_metric,
-                                                   chosen, budget, pool, on_event, model_ms)
+        members, board, skipped, stacker, temperature = _search(candidates, hpo_trials, pre.transform(X), y, ctx,
+                                                                the_metric, chosen, budget, pool, on_event, model_ms)
     info = {"seed": seed, "preset": chosen.name, "time_limit": time_limit, "deterministic": deterministic,
             "n_rows": int(len(df)), "ensemble": "weighted" if stacker is None else "stacked",
             "skipped": [{"model": s.name, "reason": s.reason} for s in skipped],
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "data_fingerprint": fingerprint(df), "reference_profile": reference_profile(X, schema),
             "fit_seconds": round(budget.elapsed(), 3), "versions": _versions()}
-    predictor = Predictor(schema, the_task, the_metric.name, classes, pre, members, board, info, stacker=stacker)
+    predictor = Predictor(schema, the_task, the_metric.name, classes, pre, members, board, info, stacker=stacker,
+                          temperature=temperature)
     predictor.info["max_latency_ms"] = max_latency_ms
     predictor.info["latency_ms"] = round(_check_latency(predictor, X.iloc[:1], max_latency_ms), 4)
     if out is not None:
@@ -157,10 +159,10 @@ def _warm_modules(candidates: Sequence[Candidate]) -> tuple[str, ...]:
 
 def _search(candidates: Sequence[Candidate], hpo_trials: int, M: np.ndarray, y: np.ndarray, ctx: FitContext, metric: Metric,
             preset: Preset, budget: Budget, pool: Pool, on_event: Event | None, model_ms: float | None
-            ) -> tuple[list[Member], list[dict], list[Skipped], LinearStacker | None]:
+            ) -> tuple[list[Member], list[dict], list[Skipped], LinearStacker | None, float | None]:
     """Search, ensemble, refit: the members of the ensemble, the leaderboard rows, what was skipped,
-    and the stacker if one beats the members' weights. ``model_ms`` caps the members' summed
-    single-row latency."""
+    the stacker if one beats the members' weights, and the temperature of the weighted blend's
+    probabilities (None: used as they are). ``model_ms`` caps the members' summed single-row latency."""
     limit = budget.limit
     save_budget = budget.reserve(min(0.3 * limit, 1.0 + 0.06 * limit))
     search_budget = save_budget.reserve(REFIT_SHARE * save_budget.remaining())
@@ -189,9 +191,13 @@ def _search(candidates: Sequence[Candidate], hpo_trials: int, M: np.ndarray, y: 
                                    model_ms)
         stacker = None  # it was fitted for the members chosen before
     blend = sum(w * results[i].oof for i, w in weights.items())
+    temperature = None
+    if ctx.task.is_classification and stacker is None:  # a stacker is fitted on these rows: it is calibrated
+        temperature = fit_temperature(blend, y)
+        blend = blend if temperature is None else apply_temperature(blend, temperature)
     members = [Member(results[i].name, results[i].family, results[i].config, w,
                       [load_model(m) for m in results[i].models]) for i, w in weights.items()]
-    return members, leaderboard_rows(results, weights, metric(y, blend), metric), skipped, stacker
+    return members, leaderboard_rows(results, weights, metric(y, blend), metric), skipped, stacker, temperature
 
 
 def _prep_ms(schema: Schema, pre: TablePreprocessor, X: pd.DataFrame) -> float:

@@ -35,6 +35,9 @@ def test_balanced_goes_on_with_the_untried_candidates_of_best_then_tunes():
         assert all(c in configs for c in best_configs), task
         assert all(c.share == best.share_for(task) for c in plan[len(own):])
         assert all(c.share is None for c in own)
+        follow = [c.family.key for c in plan[len(own):]]
+        first = [f for f in follow if f in balanced.then_first]
+        assert first and follow[:len(first)] == first, (task, follow)
 
 
 def test_without_follow_on_a_preset_keeps_to_its_own_list():

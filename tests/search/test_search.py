@@ -1,3 +1,4 @@
+import math
 import time
 
 import numpy as np
@@ -93,16 +94,29 @@ def test_a_trial_takes_at_most_its_share_of_the_time_left():
     assert len(results) >= 2  # the first trial left time for the next
 
 
-def test_tuning_spends_the_time_left_on_the_best_family():
+def test_tuning_spends_the_time_left_on_the_best_family_then_the_next():
+    X, y = _problem(n=600)
+    ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
+    cands = candidates_for(get_preset("fast"), Task.BINARY)
+    metric = get_metric("auc", Task.BINARY)
+    results = run_search(cands, SearchSpace(X, y, make_folds(y, Task.BINARY, 3, 0), ctx, metric,
+                                            Budget.starting_now(60)), hpo_trials=4)
+    fixed, tuned = results[:len(cands)], results[len(cands):]
+    ranked = [r.family for r in sorted(fixed, key=lambda r: -r.score)]
+    assert [r.family for r in tuned] == [ranked[0]] * 4 + [f for f in ("lightgbm", "linear") if f != ranked[0]] * 4
+    assert all("_hpo" in r.name for r in tuned)
+    assert len({str(sorted(r.config.items())) for r in tuned}) == 8  # eight different configurations
+
+
+def test_with_an_unlimited_budget_only_the_best_family_is_tuned():
     X, y = _problem(n=600)
     ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
     cands = candidates_for(get_preset("fast"), Task.BINARY)
     results = run_search(cands, SearchSpace(X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
-                                            get_metric("auc", Task.BINARY), Budget.starting_now(60)), hpo_trials=4)
-    tuned = [r for r in results if "_hpo" in r.name]
-    assert len(tuned) == 4
-    assert len({r.family for r in tuned}) == 1 and tuned[0].family in {"lightgbm", "linear"}
-    assert len({str(sorted(r.config.items())) for r in tuned}) == 4  # four different configurations
+                                            get_metric("auc", Task.BINARY), Budget.starting_now(math.inf)),
+                         hpo_trials=3)
+    tuned = results[len(cands):]
+    assert len(tuned) == 3 and len({r.family for r in tuned}) == 1
 
 
 def test_a_candidates_own_share_caps_its_time():

@@ -16,6 +16,7 @@ from mlpilot.bundle.store import read_manifest, write_bundle
 from mlpilot.data.schema import Schema
 from mlpilot.data.task import Task
 from mlpilot.data.validate import check_frame, check_target_column
+from mlpilot.ensemble.calibration import apply_temperature
 from mlpilot.ensemble.stacking import LinearStacker
 from mlpilot.evaluate.metrics import metrics_for
 from mlpilot.exceptions import BundleError, SchemaError
@@ -61,6 +62,7 @@ class Predictor:
     info: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     stacker: LinearStacker | None = None  # combines the members' predictions instead of their weights
+    temperature: float | None = None  # scales the weighted blend's class probabilities (None: as they are)
 
     @property
     def target(self) -> str | None:
@@ -80,7 +82,7 @@ class Predictor:
         for m in self.members:
             p = m.weight * m.predict(M)
             out = p if out is None else out + p
-        return out
+        return out if self.temperature is None else apply_temperature(out, self.temperature)
 
     def predict_proba(self, X: pd.DataFrame, source: str = "the data") -> pd.DataFrame:
         """Class probabilities, one column per class label, rows in input order.
@@ -148,6 +150,7 @@ class Predictor:
                          "n_models": len(m.models), "meta": [x.meta() for x in m.models], "files": []}
                         for m in self.members],
             "stacker": None if self.stacker is None else self.stacker.to_dict(),
+            "temperature": self.temperature,
             **self.info,
         }
 
@@ -161,11 +164,13 @@ def load(path: str | os.PathLike) -> Predictor:
         schema = Schema.from_dict(manifest["schema"])
         pre = TablePreprocessor.from_dict(schema, json.loads((path / PREPROCESSOR_FILE).read_text()))
         members = [_load_member(path / "models", m) for m in manifest["members"]]
-        skip = {"task", "target", "metric", "classes", "schema", "leaderboard", "members", "files", "stacker"}
+        skip = {"task", "target", "metric", "classes", "schema", "leaderboard", "members", "files", "stacker",
+                "temperature"}
         info = {k: v for k, v in manifest.items() if k not in skip}
         stacker = manifest.get("stacker")
         return Predictor(schema, Task(manifest["task"]), manifest["metric"], manifest["classes"], pre, members,
-                         manifest["leaderboard"], info, path, stacker and LinearStacker.from_dict(stacker))
+                         manifest["leaderboard"], info, path, stacker and LinearStacker.from_dict(stacker),
+                         manifest.get("temperature"))
     except (KeyError, ValueError, TypeError, AttributeError) as err:
         raise BundleError(f"Bundle '{path}' could not be read ({err!r}); it is corrupt or from an "
                           "incompatible mlpilot version. Train the model again.") from err

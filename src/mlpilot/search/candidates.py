@@ -69,7 +69,7 @@ def search_plan(preset: Preset, task: Task, follow_on: bool = True) -> tuple[lis
     """The candidates to try in order, and how many TPE-tuned configurations may follow them.
 
     A preset with ``then`` goes on with the candidates of that preset it has not tried (of the
-    families in ``then_families``), and takes that preset's tuning; the time limit decides how
+    families in ``then_families``, those in ``then_first`` first), and takes that preset's tuning; the time limit decides how
     far the search gets. Without ``follow_on`` (deterministic mode, whose budget is a count of
     trials; trials in the calling process, which nothing stops but the families' own deadlines),
     the preset's own list and tuning."""
@@ -79,5 +79,6 @@ def search_plan(preset: Preset, task: Task, follow_on: bool = True) -> tuple[lis
     follow = get_preset(preset.then)
     wanted = [c for c in candidates_for(follow, task)
               if preset.then_families is None or c.family.key in preset.then_families]
+    wanted.sort(key=lambda c: c.family.key not in preset.then_first)  # stable: their order otherwise kept
     more = _follow_on(wanted, first, follow.share_for(task))
     return first + more, max(preset.hpo_trials, follow.hpo_trials)

@@ -1,7 +1,7 @@
 """Model-based hyperparameter search (Optuna's TPE) over a family's declared search space.
 
-After the preset's fixed candidates, the time left goes to the most promising family:
-each new configuration is suggested from the scores of the ones tried before.
+After the preset's fixed candidates, the time left goes to the most promising families in turn:
+each new configuration is suggested from the scores of the family's configurations tried before.
 """
 
 from __future__ import annotations

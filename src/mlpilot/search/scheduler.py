@@ -1,5 +1,5 @@
 """The search loop: give the executor's workers candidates in order while the budget lasts, then
-configurations of the best family suggested by TPE. The scheduler owns the clock: every trial
+configurations suggested by TPE, most promising family first. The scheduler owns the clock: every trial
 gets a deadline, and the executor stops one that runs past it by more than ``grace``."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ __all__ = ["run_search", "Event", "SearchSpace", "Skipped"]
 
 Event = Callable[[str, dict], None]
 MIN_TRIAL_SECONDS = 1.0
+TRIALS_PER_PARAM = 10  # tuning trials a family gets per parameter of its search space (at most hpo_trials)
 
 
 @dataclass(frozen=True)
@@ -123,41 +124,56 @@ def _collect(st: _State, job: int, outcome: Outcome) -> tuple[Candidate, TrialRe
 
 
 class _Tuner:
-    """TPE suggestions for the family of the best trial when the tuner starts."""
+    """TPE suggestions for one family after another, best family first (ranked by their best trial
+    when the tuner starts): each gets up to ``max_trials`` configurations, fewer for a small search
+    space (``TRIALS_PER_PARAM`` a parameter), and the next family starts when they are used up or
+    no longer fit in the time left. ``all_families=False`` tunes the best family only."""
 
-    def __init__(self, st: _State, max_trials: int):
+    def __init__(self, st: _State, max_trials: int, all_families: bool = True):
         from mlpilot.models import FAMILIES
         from mlpilot.search.hpo import TPESearch
 
         space, results = st.space, st.done()
-        self.task = space.ctx.task
+        self.task, self.max_trials = space.ctx.task, max_trials
         ranked = sorted(results, key=lambda r: space.metric.loss_from_score(r.score))
-        best = next((r for r in ranked if FAMILIES[r.family].search_space(space.ctx.task)), None)
-        self.left = max_trials if best is not None else 0
-        if best is not None:
-            self.family, self.base = FAMILIES[best.family], best.config
-            self.tpe = TPESearch(space.metric, space.ctx.seed)
-            for r in results:
-                self.seed(r)
+        best: dict[str, dict] = {}
+        for r in ranked:  # each family's best config, in the order of their best scores
+            if FAMILIES[r.family].search_space(self.task):
+                best.setdefault(r.family, r.config)
+        self.order = deque((FAMILIES[k], c) for k, c in list(best.items())[: None if all_families else 1])
+        self.tpe = TPESearch(space.metric, space.ctx.seed)
+        self.family, self.left = None, 0
+        self._next_family(results)
+
+    def _next_family(self, results: list[TrialResult]) -> bool:
+        if not self.order:
+            self.family, self.left = None, 0
+            return False
+        self.family, self.base = self.order.popleft()
+        self.left = min(self.max_trials, TRIALS_PER_PARAM * len(self.family.search_space(self.task)))
+        for r in results:
+            self.seed(r)
+        return True
 
     def seed(self, result: TrialResult) -> None:
-        if self.left and result.family == self.family.key and "_hpo" not in result.name:
+        if self.family is not None and result.family == self.family.key and "_hpo" not in result.name:
             self.tpe.seed_with(self.family, self.task, result)
 
     def ask(self, st: _State) -> Candidate | None:
-        if self.left <= 0:
-            return None
-        cand = self.tpe.ask(self.family, self.task, self.base)
-        if not _affordable(cand, st.done(), st.space.budget):
+        while self.left > 0 or self._next_family(st.done()):
+            if self.left <= 0:
+                continue
+            cand = self.tpe.ask(self.family, self.task, self.base)
+            if _affordable(cand, st.done(), st.space.budget):
+                self.left -= 1
+                return cand
             self.tpe.tell(self.family, cand.name, None)
-            self.left = 0
-            return None
-        self.left -= 1
-        return cand
+            self.left = 0  # this family no longer fits in the time left; a quicker one may
+        return None
 
     def tell(self, cand: Candidate, result: TrialResult | None) -> None:
         if "_hpo" in cand.name:
-            self.tpe.tell(self.family, cand.name, result)
+            self.tpe.tell(cand.family, cand.name, result)
         elif result is not None:
             self.seed(result)
 
@@ -175,8 +191,9 @@ def _next(queue: deque[Candidate], st: _State, tuner: _Tuner | None) -> Candidat
 def run_search(candidates: Sequence[Candidate], space: SearchSpace, on_event: Event | None = None,
                hpo_trials: int = 0, pool: Pool | None = None,
                skipped: list[Skipped] | None = None) -> list[TrialResult]:
-    """Run the candidates in order while the budget lasts (the first one always runs), then up to
-    ``hpo_trials`` tuned configurations of the best family; results in the order of submission.
+    """Run the candidates in order while the budget lasts (the first one always runs), then tuned
+    configurations: up to ``hpo_trials`` of the best family, then of the next best, while time is
+    left (with an unlimited budget, the best family's only); results in the order of submission.
 
     One trial may take at most ``space.trial_share`` of the time left when it starts, so that a
     slow family cannot crowd out the others. Candidates stopped or skipped (time, memory, errors)
@@ -190,7 +207,7 @@ def run_search(candidates: Sequence[Candidate], space: SearchSpace, on_event: Ev
     while True:
         while pool.idle() > 0:
             if not queue and tuner is None and hpo_trials and st.results:
-                tuner = _Tuner(st, hpo_trials)
+                tuner = _Tuner(st, hpo_trials, all_families=not space.budget.unlimited)
             cand = _next(queue, st, tuner)
             if cand is None:
                 break
