@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := build/demo
 
-.PHONY: install demo test test-slow test-all bench bench-all clean
+.PHONY: install demo test test-slow test-all bench bench-all bench-serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: $(STAMP)  ## quick benchmark subset (needs ../shared/bench)
 
 bench-all: $(STAMP)  ## the whole developers' suite at 60 s a dataset
 	$(BIN)/python benchmarks/run.py --all
+
+bench-serve: $(STAMP)  ## load-test `mlpilot serve` on loopback with wrk (installs Debian's wrk if missing)
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/serve_load.py
 
 clean:
 	rm -rf build bench-results .pytest_cache

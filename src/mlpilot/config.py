@@ -7,7 +7,8 @@ from pathlib import Path
 
 from mlpilot.exceptions import ConfigError
 
-__all__ = ["home", "db_url", "threads", "workers", "memory_limit_mb"]
+__all__ = ["home", "db_url", "threads", "workers", "memory_limit_mb", "admin_token", "max_rows", "max_body_bytes",
+           "poll_seconds"]
 
 
 def home() -> Path:
@@ -15,9 +16,9 @@ def home() -> Path:
     return Path(os.environ.get("MLPILOT_HOME") or Path.home() / ".mlpilot")
 
 
-def db_url() -> str:
-    """MLPILOT_DB_URL: the metadata database (default SQLite under MLPILOT_HOME)."""
-    return os.environ.get("MLPILOT_DB_URL") or f"sqlite:///{home() / 'registry.db'}"
+def db_url(home_dir: Path | None = None) -> str:
+    """MLPILOT_DB_URL: the metadata database (default SQLite under ``home_dir``, else MLPILOT_HOME)."""
+    return os.environ.get("MLPILOT_DB_URL") or f"sqlite:///{(home_dir or home()) / 'registry.db'}"
 
 
 def _positive_number(name: str, kind: type, minimum: float) -> float | None:
@@ -58,3 +59,26 @@ def threads() -> int:
     if n < 1:
         raise ConfigError(f"MLPILOT_THREADS is {n}; allowed: a positive integer.")
     return n
+
+
+def admin_token() -> str | None:
+    """MLPILOT_ADMIN_TOKEN: the bearer token of the service's admin routes (unset: those routes are off)."""
+    return os.environ.get("MLPILOT_ADMIN_TOKEN") or None
+
+
+def max_rows() -> int:
+    """MLPILOT_MAX_ROWS: the most rows one prediction request may hold (default 10,000)."""
+    value = _positive_number("MLPILOT_MAX_ROWS", int, 1)
+    return 10_000 if value is None else int(value)
+
+
+def max_body_bytes() -> int:
+    """MLPILOT_MAX_BODY_BYTES: the largest request body the service reads (default 64 MiB)."""
+    value = _positive_number("MLPILOT_MAX_BODY_BYTES", int, 1)
+    return 64 * 2**20 if value is None else int(value)
+
+
+def poll_seconds() -> float:
+    """MLPILOT_POLL_SECONDS: how often a service checks the registry for moved aliases (default 2)."""
+    value = _positive_number("MLPILOT_POLL_SECONDS", float, 0.05)
+    return 2.0 if value is None else float(value)

@@ -16,6 +16,8 @@ __all__ = [
     "BundleError",
     "NotFittedError",
     "TimeBudgetError",
+    "NotFoundError",
+    "LimitError",
 ]
 
 
@@ -49,3 +51,11 @@ class NotFittedError(MlpilotError, ValueError, AttributeError):
 
 class TimeBudgetError(MlpilotError, RuntimeError):
     """The time limit was too short to train even one model."""
+
+
+class NotFoundError(MlpilotError, LookupError):
+    """A registered model, version or alias that does not exist."""
+
+
+class LimitError(MlpilotError, ValueError):
+    """A request or an input is larger than a configured limit (rows, bytes)."""

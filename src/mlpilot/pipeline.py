@@ -98,7 +98,7 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
         task: str = "auto", metric: str = "auto", preset: str = "balanced", seed: int = 0,
         out: str | os.PathLike | None = None, on_event: Event | None = None,
         time_spent: float = 0.0, keep: Sequence[str] = (), deterministic: bool = False,
-        max_latency_ms: float | None = None) -> Predictor:
+        max_latency_ms: float | None = None, families: Sequence[str] | None = None) -> Predictor:
     """Train the best model for predicting ``target`` from the other columns of ``data``.
 
     ``time_limit`` (seconds) covers the whole fit, saving included; ``time_spent`` is time
@@ -108,7 +108,8 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     of the preset runs to completion and nothing depends on timing, so the same data and
     seed give the same model; ``time_limit`` is then ignored. ``max_latency_ms`` keeps only
     ensembles whose single-row prediction takes at most that many milliseconds (checked and
-    prepared row included).
+    prepared row included). ``families`` keeps only the preset's candidates of these model
+    families (e.g. ``("lightgbm",)`` for a single booster).
     """
     _check_time_limit(time_limit)
     _check_latency_limit(max_latency_ms)
@@ -122,9 +123,16 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     the_task = infer_task(y_raw, task)
     the_metric = get_metric(metric, the_task)
     y, classes = encode_target(y_raw.reset_index(drop=True), the_task)
-    pool, n_jobs = open_pool(len(df), time_limit, deterministic, _warm_modules(candidates_for(chosen, the_task)),
-                             side_by_side=chosen.hpo_trials > 0)
+    keep_family = _family_filter(families)
+    first = [c for c in candidates_for(chosen, the_task) if keep_family(c)]
+    pool, n_jobs = open_pool(len(df), time_limit, deterministic, _warm_modules(first), side_by_side=chosen.hpo_trials > 0)
     candidates, hpo_trials = search_plan(chosen, the_task, follow_on=pool.stops_jobs and not deterministic)
+    candidates = [c for c in candidates if keep_family(c)]
+    if not candidates:
+        pool.close()
+        raise ConfigError(f"--families {','.join(families or ())} leaves no candidate of preset '{chosen.name}' for a "
+                          f"{the_task} task; that preset tries: {', '.join(sorted({c.family.key for c in first}))}"
+                          " (preset best tries every family).")
     with pool:
         schema = infer_schema(df, target, keep)
         if not schema.features:
@@ -150,6 +158,19 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
         predictor.save(out)
     logger.info("Fit finished in %.1f s of %.0f s.", budget.elapsed(), time_limit)
     return predictor
+
+
+def _family_filter(families: Sequence[str] | None):
+    """A test of candidates: of one of ``families`` (None: any), each checked to be a known family."""
+    if families is None:
+        return lambda cand: True
+    from mlpilot.models import FAMILIES
+
+    unknown = [f for f in families if f not in FAMILIES]
+    if unknown or not families:
+        raise ConfigError(f"--families has {unknown[0] if unknown else 'nothing'!r}; allowed: a comma-separated "
+                          f"list of {', '.join(FAMILIES)}.")
+    return lambda cand: cand.family.key in families
 
 
 def _warm_modules(candidates: Sequence[Candidate]) -> tuple[str, ...]:

@@ -53,3 +53,20 @@ def test_a_fitted_temperature_is_saved_and_used_after_loading(tmp_path):
     np.testing.assert_allclose(loaded.predict_proba(rows).to_numpy(), model.predict_proba(rows).to_numpy())
     model.temperature = None
     assert not np.allclose(loaded.predict_proba(rows).to_numpy(), model.predict_proba(rows).to_numpy())
+
+
+def test_smoothing_bounds_every_probability_and_keeps_every_ranking():
+    from mlpilot.ensemble.calibration import SMOOTHING, smooth
+
+    rng = np.random.default_rng(0)
+    P = rng.dirichlet(np.full(4, 0.05), size=500)  # many probabilities of 1e-20 and less
+    P[0] = [1.0, 0.0, 0.0, 0.0]
+    S = smooth(P)
+    np.testing.assert_allclose(S.sum(axis=1), 1.0)
+    assert S.min() >= SMOOTHING and S[0, 0] == pytest.approx(1 - 3 * SMOOTHING)
+    for k in range(4):  # rows sorted by a class's probability stay sorted (ties only below 1e-21): AUC is unchanged
+        order = np.argsort(P[:, k], kind="stable")
+        assert (np.diff(S[order, k]) >= 0).all()
+        big = order[P[order, k] > 1e-12]
+        assert (np.diff(S[big, k]) > 0).all() or len(np.unique(P[big, k])) < len(big)
+    assert (S.argmax(axis=1) == P.argmax(axis=1)).all()

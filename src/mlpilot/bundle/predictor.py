@@ -12,11 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mlpilot.bundle.external import ExternalModel, load_external
 from mlpilot.bundle.store import read_manifest, write_bundle
 from mlpilot.data.schema import Schema
 from mlpilot.data.task import Task
 from mlpilot.data.validate import check_frame, check_target_column
-from mlpilot.ensemble.calibration import apply_temperature
+from mlpilot.ensemble.calibration import apply_temperature, smooth
 from mlpilot.ensemble.stacking import LinearStacker
 from mlpilot.evaluate.metrics import metrics_for
 from mlpilot.exceptions import BundleError, SchemaError
@@ -56,13 +57,14 @@ class Predictor:
     task: Task
     metric: str
     classes: list[Any] | None
-    preprocessor: TablePreprocessor
+    preprocessor: TablePreprocessor | None  # None for an external model, which prepares its own input
     members: list[Member]
     board: list[dict[str, Any]]
     info: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     stacker: LinearStacker | None = None  # combines the members' predictions instead of their weights
     temperature: float | None = None  # scales the weighted blend's class probabilities (None: as they are)
+    external: ExternalModel | None = None  # a model brought from elsewhere (`mlpilot import`), instead of members
 
     @property
     def target(self) -> str | None:
@@ -75,6 +77,15 @@ class Predictor:
         return self.preprocessor.transform(X)
 
     def _raw(self, X: pd.DataFrame, source: str) -> np.ndarray:
+        raw = self._combined(X, source)
+        return smooth(raw) if self.task.is_classification and self.external is None else raw
+
+    def _combined(self, X: pd.DataFrame, source: str) -> np.ndarray:
+        if self.external is not None:
+            if not isinstance(X, pd.DataFrame):
+                raise SchemaError(f"Expected a pandas DataFrame with the training columns, got {type(X).__name__}.")
+            check_frame(X, self.schema, source)
+            return self.external.predict(X[[c.name for c in self.schema.features]])
         M = self._matrix(X, source)
         if self.stacker is not None:
             return self.stacker.predict([m.predict(M) for m in self.members])
@@ -133,6 +144,9 @@ class Predictor:
         manifest = self._manifest()
 
         def write_payload(tmp: Path) -> None:
+            if self.external is not None:
+                self.external.save(tmp)
+                return
             (tmp / PREPROCESSOR_FILE).write_text(json.dumps(self.preprocessor.to_dict()))
             (tmp / "models").mkdir()
             for member, entry in zip(self.members, manifest["members"]):
@@ -151,6 +165,7 @@ class Predictor:
                         for m in self.members],
             "stacker": None if self.stacker is None else self.stacker.to_dict(),
             "temperature": self.temperature,
+            "external": None if self.external is None else self.external.to_dict(),
             **self.info,
         }
 
@@ -161,16 +176,20 @@ def load(path: str | os.PathLike) -> Predictor:
     manifest = read_manifest(path)
     _check_versions(path, manifest.get("versions", {}))
     try:
-        schema = Schema.from_dict(manifest["schema"])
-        pre = TablePreprocessor.from_dict(schema, json.loads((path / PREPROCESSOR_FILE).read_text()))
-        members = [_load_member(path / "models", m) for m in manifest["members"]]
+        schema, task, external = Schema.from_dict(manifest["schema"]), Task(manifest["task"]), manifest.get("external")
+        if external:
+            pre, members = None, []
+            external = load_external(path, external, task, manifest["classes"])
+        else:
+            pre = TablePreprocessor.from_dict(schema, json.loads((path / PREPROCESSOR_FILE).read_text()))
+            members = [_load_member(path / "models", m) for m in manifest["members"]]
         skip = {"task", "target", "metric", "classes", "schema", "leaderboard", "members", "files", "stacker",
-                "temperature"}
+                "temperature", "external"}
         info = {k: v for k, v in manifest.items() if k not in skip}
         stacker = manifest.get("stacker")
-        return Predictor(schema, Task(manifest["task"]), manifest["metric"], manifest["classes"], pre, members,
+        return Predictor(schema, task, manifest["metric"], manifest["classes"], pre, members,
                          manifest["leaderboard"], info, path, stacker and LinearStacker.from_dict(stacker),
-                         manifest.get("temperature"))
+                         manifest.get("temperature"), external or None)
     except (KeyError, ValueError, TypeError, AttributeError) as err:
         raise BundleError(f"Bundle '{path}' could not be read ({err!r}); it is corrupt or from an "
                           "incompatible mlpilot version. Train the model again.") from err

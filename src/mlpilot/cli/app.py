@@ -1,4 +1,4 @@
-"""`mlpilot` command line: fit, predict, evaluate.
+"""`mlpilot` command line: fit, predict, evaluate, import, serve, and `models` for the registry.
 
 Errors a user can fix (MlpilotError) print one line on stderr and exit 2; a bug exits 1.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,9 @@ app = typer.Typer(
         "  mlpilot fit train.csv --target outcome --time-limit 60 --out model\n\n"
         "  mlpilot predict model new.csv --out predictions.csv\n\n"
         "  mlpilot evaluate model test.csv\n\n"
+        "  mlpilot fit train.csv --target outcome --name churn      (register it as version 1, 2, ...)\n\n"
+        "  mlpilot serve churn --port 8000                          (HTTP: /v1, KServe v2, /metrics, /docs)\n\n"
+        "  mlpilot models list | show | promote | rollback | delete | export\n\n"
         "DATA is a csv, tsv, parquet, json, jsonl or xlsx file, or a query given with --sql "
         "(and --db URL for a database). Exit codes: 0 ok, 2 bad input or usage, 1 internal error."
     ),
@@ -37,6 +41,17 @@ app = typer.Typer(
 )
 
 logger = logging.getLogger("mlpilot.cli")
+
+
+def _add_subcommands() -> None:
+    from mlpilot.cli.models import models_app
+    from mlpilot.cli.serve import serve
+
+    app.add_typer(models_app)
+    app.command()(serve)
+
+
+_add_subcommands()
 
 DataArg = Annotated[Optional[Path], typer.Argument(help="Table file: csv, tsv, parquet, json, jsonl or xlsx.",
                                                    show_default=False)]
@@ -71,11 +86,12 @@ def _source(data: Path | None, sql: str | None) -> str:
     return f"data file '{data}'"
 
 
-def _load(model: Path):
-    """The bundle at MODEL, loaded with every file's sha256 checked."""
+def _load(model: str):
+    """The bundle MODEL names (a folder or a registry reference), loaded with every file's sha256 checked."""
     from mlpilot.bundle.predictor import load
+    from mlpilot.cli.models import resolve_model
 
-    return load(model)
+    return load(resolve_model(model))
 
 
 @app.command()
@@ -90,18 +106,28 @@ def fit(
     max_latency_ms: Annotated[Optional[float], typer.Option(
         "--max-latency-ms", help="Keep only ensembles that predict one row within this many milliseconds "
                                  "(in-process, input checks included).", min=0.001)] = None,
+    families: Annotated[Optional[str], typer.Option(
+        "--families", help="Only these model families, comma-separated (e.g. lightgbm for a single booster): "
+                           "lightgbm, xgboost, catboost, random_forest, extra_trees, linear, knn, mlp.")] = None,
     deterministic: Annotated[bool, typer.Option(
         "--deterministic", help="Run every candidate of the preset to the end, ignoring --time-limit: "
                                 "the same data and --seed give the same model.")] = False,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to save the model bundle in.")] = Path("model"),
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Directory to save the model bundle in (default: ./model, or only the registry "
+                            "with --name).")] = None,
+    name: Annotated[Optional[str], typer.Option(
+        "--name", help="Register the model as the next version of NAME (see `mlpilot models`); the first "
+                       "version of a name becomes its champion.")] = None,
     sql: SqlOpt = None,
     db: DbOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or leaderboard.")] = False,
     verbose: VerboseOpt = 0,
 ) -> None:
-    """Train models on DATA to predict --target, pick the best, save it to --out.
+    """Train models on DATA to predict --target, pick the best, save it to --out and/or register it.
 
     Example: mlpilot fit train.csv --target outcome --time-limit 60 --out model
+
+    Example: mlpilot fit train.csv --target outcome --name churn
     """
     _setup_logging(verbose)
     from mlpilot.cli.output import leaderboard_table, stdout_console
@@ -110,25 +136,95 @@ def fit(
     from mlpilot.pipeline import fit as run_fit
 
     spent = time.monotonic() - _STARTED + _import_seconds()
-    check_bundle_target(out)  # before training, not after
-    df = _read(data, sql, db)
-    with FitProgress(time_limit, spent, enabled=not quiet) as bar:
-        predictor = run_fit(df, target, time_limit=time_limit, task=task, metric=metric, preset=preset,
-                            seed=seed, out=out, on_event=bar.on_event, time_spent=spent,
-                            deterministic=deterministic, max_latency_ms=max_latency_ms)
+    if name is not None:
+        from mlpilot.registry.store import check_name
+
+        check_name(name)  # before training, not after
+    staged = _staging_dir() if out is None and name is not None else None  # saved only to be moved
+    out = out or (staged / "bundle" if staged else Path("model"))
+    try:
+        check_bundle_target(out)
+        df = _read(data, sql, db)
+        with FitProgress(time_limit, spent, enabled=not quiet) as bar:
+            predictor = run_fit(df, target, time_limit=time_limit, task=task, metric=metric, preset=preset,
+                                seed=seed, out=out, on_event=bar.on_event, time_spent=spent,
+                                deterministic=deterministic, max_latency_ms=max_latency_ms,
+                                families=None if families is None else [f.strip() for f in families.split(",")])
+        registered = None
+        if name is not None:
+            from mlpilot.cli.models import register_fitted
+
+            registered = register_fitted(out, name, move=staged is not None)
+    finally:
+        if staged is not None:
+            shutil.rmtree(staged, ignore_errors=True)
     if not quiet:
         console = stdout_console()
         console.print(leaderboard_table(predictor.leaderboard(),
                                         f"Leaderboard ({predictor.task}, validation {predictor.metric})"))
         for item in predictor.info.get("skipped", []):
             console.print(f"Skipped {item['model']}: {item['reason']}", markup=False)
-        console.print(f"Saved model to {out} ({predictor.info['fit_seconds']:.1f} s; "
+        console.print(f"Saved model to {'the registry' if staged else out} ({predictor.info['fit_seconds']:.1f} s; "
                       f"one row predicts in {predictor.info['latency_ms']:.2f} ms).")
+    if registered is not None:
+        typer.echo(registered)
+
+
+def _staging_dir() -> Path:
+    """A new folder under MLPILOT_HOME for a bundle on its way into the registry (same disk: a move)."""
+    import tempfile
+
+    from mlpilot import config
+
+    root = config.home() / "staging"
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=root))
+
+
+@app.command("import")
+def import_(
+    pipeline: Annotated[Path, typer.Argument(help="Your model: a scikit-learn pipeline saved with skops.io.dump "
+                                                 "(.skops) or an ONNX graph (.onnx).", show_default=False)],
+    sample: Annotated[Path, typer.Option("--sample", help="A sample of its training data, target included: its "
+                                                          "columns become the Schema that requests are checked "
+                                                          "against.", show_default=False)],
+    target: Annotated[str, typer.Option("--target", "-t", help="The target column of the sample.",
+                                        show_default=False)],
+    name: Annotated[str, typer.Option("--name", help="Register it as the next version of NAME.",
+                                      show_default=False)],
+    task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
+    trust: Annotated[Optional[list[str]], typer.Option(
+        "--trust", help="A type the skops file may build beyond NumPy and scikit-learn (repeat for each); the "
+                        "error lists the ones needed.")] = None,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Register a model trained elsewhere, to serve, validate and monitor it like one of mlpilot's.
+
+    Example: mlpilot import churn.skops --sample train.csv --target churned --name churn
+    """
+    _setup_logging(verbose)
+    from mlpilot.cli.models import register_fitted
+    from mlpilot.importer import import_model
+    from mlpilot.registry.store import check_name
+
+    check_name(name)
+    staged = _staging_dir()
+    try:
+        model = import_model(pipeline, _read(sample, None, None), target, task=task, trust=tuple(trust or ()),
+                             out=staged / "bundle")
+        registered = register_fitted(staged / "bundle", name, move=True, source="import")
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+    board = model.board[0]
+    typer.echo(f"Imported {pipeline.name} ({model.task}); {model.metric} on the sample rows (seen in training, "
+               f"so optimistic): {board[f'val_{model.metric}']:.4f}.")
+    typer.echo(registered)
 
 
 @app.command()
 def predict(
-    model: Annotated[Path, typer.Argument(help="A model bundle directory (from `mlpilot fit --out`).")],
+    model: Annotated[str, typer.Argument(help="A bundle directory (from `mlpilot fit --out`), or a registered "
+                                              "model: NAME, NAME:VERSION or NAME@ALIAS.")],
     data: DataArg = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Predictions file (.csv or .parquet); "
                                                 "without it, csv goes to stdout.")] = None,
@@ -168,7 +264,7 @@ def _predictions(predictor, df, source: str):
 
 @app.command()
 def evaluate(
-    model: Annotated[Path, typer.Argument(help="A model bundle directory.")],
+    model: Annotated[str, typer.Argument(help="A bundle directory, or NAME, NAME:VERSION or NAME@ALIAS.")],
     data: DataArg = None,
     sql: SqlOpt = None,
     db: DbOpt = None,

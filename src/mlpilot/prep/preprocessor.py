@@ -67,6 +67,13 @@ class TablePreprocessor:
                 blocks[i] = steps[i].transform(df[steps[i].column])
         return np.hstack(blocks)
 
+    def unseen_categories(self, df: pd.DataFrame) -> dict[str, int]:
+        """Per categorical column of ``df``, how many values the model never saw in training (or saw
+        too rarely to keep); only columns with any."""
+        counts = {step.column: step.unseen(df[step.column]) for step in self._check()
+                  if isinstance(step, CategoricalStep) and step.column in df.columns}
+        return {k: v for k, v in counts.items() if v}
+
     @staticmethod
     def _kinds(df: pd.DataFrame, steps: list[Step]) -> list[str]:
         """Per step: "plain" (numeric, stored as numbers), "text" (numeric, stored as strings, in a

@@ -115,6 +115,11 @@ class CategoricalStep(Step):
         codes[pd.isna(text)] = np.nan
         return codes.reshape(-1, 1)
 
+    def unseen(self, s: pd.Series) -> int:
+        """How many known (not missing) values of ``s`` are not among the levels kept in training."""
+        text = as_text(s)
+        return int(((self._index.get_indexer(text) < 0) & ~pd.isna(text)).sum())
+
     def state(self) -> dict[str, Any]:
         return {"levels": self.levels}
 

@@ -1,0 +1,1 @@
+"""The prediction service (FastAPI): registered models behind HTTP."""

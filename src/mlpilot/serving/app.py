@@ -1,0 +1,78 @@
+"""The FastAPI application: mlpilot's routes, the Open Inference Protocol v2, admin, /metrics, /docs.
+
+``create_app(settings)`` builds it for a catalog of registered models; ``app_from_env()`` is the
+factory uvicorn's workers call (``mlpilot serve`` passes the model names in MLPILOT_SERVE_MODELS).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from mlpilot import __version__, config
+from mlpilot.registry import Registry
+from mlpilot.serving import routes_admin, routes_v1, routes_v2
+from mlpilot.serving.catalog import ModelCatalog
+from mlpilot.serving.errors import BodyLimit, install_error_handlers
+from mlpilot.serving.metrics import CONTENT_TYPE, ServiceMetrics
+
+__all__ = ["ServeSettings", "create_app", "app_from_env", "MODELS_ENV"]
+
+MODELS_ENV = "MLPILOT_SERVE_MODELS"
+
+
+@dataclass
+class ServeSettings:
+    names: tuple[str, ...] = ()  # empty: every registered model
+    registry: Registry = field(default_factory=Registry)
+    admin_token: str | None = None
+    max_rows: int = 10_000
+    max_body_bytes: int = 64 * 2**20
+    poll_seconds: float = 2.0
+
+    @classmethod
+    def from_env(cls, names: tuple[str, ...] = ()) -> ServeSettings:
+        return cls(names, Registry(), config.admin_token(), config.max_rows(), config.max_body_bytes(),
+                   config.poll_seconds())
+
+
+def create_app(settings: ServeSettings) -> FastAPI:
+    catalog = ModelCatalog(settings.registry, settings.names, settings.poll_seconds)
+    metrics = ServiceMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        catalog.start()
+        yield
+        catalog.stop()
+
+    app = FastAPI(title="mlpilot", version=__version__, lifespan=lifespan,
+                  description="Predictions from registered mlpilot models: mlpilot's JSON routes, KServe's Open "
+                              "Inference Protocol v2, Prometheus metrics at /metrics.")
+    app.state.settings, app.state.catalog, app.state.metrics = settings, catalog, metrics
+    install_error_handlers(app)
+    app.include_router(routes_v1.router)
+    app.include_router(routes_v2.router)
+    app.include_router(routes_admin.router)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus(request: Request) -> Response:
+        for name in catalog.served_names():
+            metrics.served.labels(name).set(catalog.current(name).version)
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    @app.get("/", tags=["health"])
+    def index() -> dict[str, object]:
+        return {"service": "mlpilot", "version": __version__, "models": catalog.served_names(), "docs": "/docs"}
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    names = tuple(n for n in os.environ.get(MODELS_ENV, "").split(",") if n)
+    return create_app(ServeSettings.from_env(names))

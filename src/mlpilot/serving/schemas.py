@@ -1,0 +1,92 @@
+"""Request and response bodies (pydantic): mlpilot's own routes and the Open Inference Protocol v2."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["PredictRequest", "PredictResponse", "InferTensor", "InferRequest", "InferResponse", "PromoteRequest",
+           "RollbackRequest", "AliasResponse", "ErrorResponse", "Value"]
+
+Value = Union[bool, int, float, str, None]  # what one cell of a row may be
+
+
+class PredictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"rows": [{"age": 52, "smoker": "yes", "bmi": 31.2}]}]})
+
+    rows: list[dict[str, Value]] = Field(description="One object per row: column name -> value (missing: null "
+                                                      "or left out).")
+
+
+class PredictResponse(BaseModel):
+    model: str
+    version: int
+    request_id: str
+    predictions: list[Value] = Field(description="Predicted class label, or value for regression, per row.")
+    probabilities: Optional[list[dict[str, float]]] = Field(
+        None, description="Classification: per row, the probability of each class (by label).")
+
+
+class ErrorResponse(BaseModel):
+    error: str
+
+
+class InferTensor(BaseModel):
+    """One input tensor: in a tabular request, one column (``shape`` [rows] or [rows, 1])."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    shape: list[int] = Field(min_length=1, max_length=2)
+    datatype: Literal["BOOL", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64",
+                      "FP16", "FP32", "FP64", "BYTES"]
+    data: list[Any]
+    parameters: Optional[dict[str, Any]] = None
+
+
+class InferRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Optional[str] = None
+    parameters: Optional[dict[str, Any]] = None
+    inputs: list[InferTensor] = Field(min_length=1)
+    outputs: Optional[list[dict[str, Any]]] = None
+
+
+class InferOutput(BaseModel):
+    name: str
+    shape: list[int]
+    datatype: str
+    data: list[Any]
+    parameters: Optional[dict[str, Any]] = None
+
+
+class InferResponse(BaseModel):
+    model_name: str
+    model_version: str
+    id: str
+    parameters: Optional[dict[str, Any]] = None
+    outputs: list[InferOutput]
+
+
+class PromoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+    alias: Literal["champion", "challenger"] = "champion"
+
+
+class RollbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    alias: Literal["champion", "challenger"] = "champion"
+
+
+class AliasResponse(BaseModel):
+    model: str
+    alias: str
+    version: int
+    previous: Optional[int]
+    serving: int = Field(description="The version this server answers with now.")
