@@ -42,6 +42,7 @@ __all__ = ["Registry", "ModelVersion", "ALIASES", "parse_reference"]
 ALIASES = ("champion", "challenger")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 REGISTER_ATTEMPTS = 20
+MAX_VERSION = 2**31 - 1  # SQL INTEGER
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,12 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_version(version: int) -> int:
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_VERSION:
+        raise ConfigError(f"Version {version!r} is not allowed; allowed: a whole number from 1 to {MAX_VERSION}.")
+    return version
+
+
 def check_alias(alias: str) -> str:
     if alias not in ALIASES:
         raise ConfigError(f"Alias {alias!r} is not allowed; allowed: {', '.join(ALIASES)}.")
@@ -96,7 +103,7 @@ def parse_reference(ref: str) -> tuple[str, int | None, str | None]:
         check_alias(alias)
     elif ":" in ref:
         name, raw = ref.split(":", 1)
-        if not raw.isdigit() or int(raw) < 1:
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_VERSION:
             raise ConfigError(f"Model reference {ref!r} has version {raw!r}; allowed: a positive integer "
                               "(NAME:3), or NAME@champion / NAME@challenger.")
         version = int(raw)
@@ -219,6 +226,8 @@ class Registry:
 
     def promote(self, name: str, version: int, alias: str = "champion") -> int | None:
         """Point ``alias`` of ``name`` at ``version``; returns the version it pointed at before."""
+        check_name(name)
+        check_version(version)
         check_alias(alias)
         with self.engine.begin() as conn:
             self._check_version(conn, name, version)
@@ -230,6 +239,7 @@ class Registry:
 
     def rollback(self, name: str, alias: str = "champion") -> int:
         """Point ``alias`` back at the version it had before its latest promotion; returns that version."""
+        check_name(name)
         check_alias(alias)
         with self.engine.begin() as conn:
             current = self._alias_version(conn, name, alias)
@@ -253,6 +263,9 @@ class Registry:
     def delete(self, name: str, version: int | None = None, force: bool = False) -> list[int]:
         """Delete one version of ``name``, or the whole model (``version`` None); a version an alias
         points at needs ``force``. Returns the deleted versions."""
+        check_name(name)
+        if version is not None:
+            check_version(version)
         with self.engine.begin() as conn:
             self._check_model(conn, name)
             where = [version_table.c.name == name] + ([version_table.c.version == version] if version is not None else [])
@@ -305,6 +318,8 @@ class Registry:
         return held
 
     def get(self, name: str, version: int) -> ModelVersion:
+        check_name(name)
+        check_version(version)
         with self.engine.connect() as conn:
             self._check_version(conn, name, version)
             row = conn.execute(select(version_table).where(version_table.c.name == name, version_table.c.version == version)).first()
@@ -312,6 +327,7 @@ class Registry:
 
     def versions(self, name: str) -> list[ModelVersion]:
         """Every version of ``name``, newest first."""
+        check_name(name)
         with self.engine.connect() as conn:
             self._check_model(conn, name)
             held = self._held(conn, name)
@@ -319,6 +335,7 @@ class Registry:
             return [self._row(r, held) for r in rows]
 
     def aliases(self, name: str) -> dict[str, int]:
+        check_name(name)
         with self.engine.connect() as conn:
             self._check_model(conn, name)
             return {r.alias: r.version for r in conn.execute(select(alias_table).where(alias_table.c.name == name))}

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from mlpilot import __version__
 from mlpilot.data.schema import ColumnKind
-from mlpilot.exceptions import SchemaError
+from mlpilot.exceptions import DataError, SchemaError
 from mlpilot.serving.catalog import Served
 from mlpilot.serving.routes_v1 import ERRORS, answer
 from mlpilot.serving.schemas import InferRequest, InferResponse
@@ -120,6 +120,8 @@ def _expected(datatype: str) -> str:
 
 def _frame(body: InferRequest, max_rows: int) -> pd.DataFrame:
     rows = body.inputs[0].shape[0]
+    if rows < 1:
+        raise DataError(f"Input tensor '{body.inputs[0].name}' has {rows} rows; send at least one.")
     check_rows(rows, max_rows)
     names = [t.name for t in body.inputs]
     dupes = sorted({n for n in names if names.count(n) > 1})

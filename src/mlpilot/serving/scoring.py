@@ -1,15 +1,14 @@
-"""From request rows to predictions: the checks a service adds to the model's own (row limit,
-finite numbers), the unseen-category count, and the answer as plain JSON values."""
+"""From request rows to predictions: the check a service adds to the model's own (the row limit),
+the unseen-category count, and the answer as plain JSON values."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from mlpilot.exceptions import DataError, LimitError, SchemaError
+from mlpilot.exceptions import DataError, LimitError
 from mlpilot.serving.catalog import Served
 from mlpilot.serving.metrics import ServiceMetrics
 
@@ -28,22 +27,6 @@ def check_rows(n: int, max_rows: int) -> None:
     if n > max_rows:
         raise LimitError(f"The request has {n} rows, more than the limit of {max_rows} (MLPILOT_MAX_ROWS); "
                          "split it into smaller requests.")
-
-
-def _check_finite(df: pd.DataFrame, source: str) -> None:
-    for name in df.columns:
-        col = df[name]
-        if pd.api.types.is_float_dtype(col.dtype):
-            values = col.to_numpy(dtype=float)
-            bad = np.isinf(values)
-        elif col.dtype == object:
-            bad = np.array([isinstance(v, float) and math.isinf(v) for v in col], dtype=bool)
-        else:
-            continue
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0]) + 1
-            raise SchemaError(f"Column '{name}' in {source} has an infinite value (row {row}); send finite "
-                              "numbers, or leave the value empty if it is unknown.")
 
 
 def read_upload(content: bytes, filename: str, content_type: str, max_rows: int) -> pd.DataFrame:
@@ -69,7 +52,6 @@ def _plain(value: Any) -> Any:
 def score(served: Served, df: pd.DataFrame, metrics: ServiceMetrics, source: str = "the request") -> dict[str, Any]:
     """Predictions (and class probabilities) for the rows of ``df``, as JSON-ready values."""
     predictor = served.predictor
-    _check_finite(df, source)
     if predictor.task.is_classification:
         proba = predictor.predict_proba(df, source)
         labels = [str(c) for c in proba.columns]
