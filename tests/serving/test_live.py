@@ -52,6 +52,7 @@ class Server:
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
+        self.proc.stdout.close()
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -60,6 +61,8 @@ class Server:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if self.proc is not None:
+            self.proc.stdout.close()
 
 
 @pytest.fixture
@@ -177,6 +180,7 @@ def test_kill_9_in_the_middle_of_promote_leaves_the_registry_consistent(server, 
         time.sleep(0.3 + 0.17 * i)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
+        proc.stdout.close()
         reg = Registry(server.home)
         champion = reg.aliases("churn")["champion"]
         assert champion in (1, 2) and reg.get("churn", champion).path.is_dir()

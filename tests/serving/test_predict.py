@@ -62,8 +62,6 @@ def test_bad_bodies_are_4xx_never_500(client, rows):
     cases = [
         (b"{not json", {"content-type": "application/json"}, 422),
         (b'{"rows": [{"num": 1}], "extra": 1}', {"content-type": "application/json"}, 422),
-        (b'{"rows": [{"num": Infinity, "cat": "red", "flag": true, "when": "2021-01-01", "note": "x"}]}',
-         {"content-type": "application/json"}, 422),
         (b"<xml/>", {"content-type": "application/xml"}, 422),
         (b"a,b\n1,2\n", {"content-type": "text/csv"}, 422),
         (b"\x00\x01garbage", {"content-type": "application/vnd.apache.parquet"}, 422),
@@ -75,6 +73,27 @@ def test_bad_bodies_are_4xx_never_500(client, rows):
         assert r.json()["error"]
     assert client.post("/v1/models/nope/predict", json={"rows": rows}).status_code == 404
     assert "served: churn" in client.post("/v1/models/nope/predict", json={"rows": rows}).json()["error"]
+    assert _metric(client, "mlpilot_request_errors_total", model="churn", version="1", kind="SchemaError") >= 1
+    assert _metric(client, "mlpilot_requests_total", model="churn", version="1", route="v1", status="422") >= 4
+
+
+def test_several_models_are_served_by_name(registry, make_client, rows, binary_bundle):
+    bundle, _ = binary_bundle
+    registry.register(bundle, "other")
+    client = make_client(names=("churn", "other"))
+    assert client.post("/v1/models/other/predict", json={"rows": rows}).json()["model"] == "other"
+    assert client.post("/v1/models/churn/predict", json={"rows": rows}).json()["model"] == "churn"
+    assert client.get("/").json()["models"] == ["churn", "other"]
+    everything = make_client(names=())  # no names: every registered model
+    assert everything.get("/").json()["models"] == ["churn", "other"]
+
+
+def test_an_infinite_number_counts_as_missing_as_in_training(client):
+    row = '{"rows": [{"num": %s, "cat": "red", "flag": true, "when": "2021-01-01", "note": "x"}]}'
+    answers = [client.post("/v1/models/churn/predict", content=row % v, headers={"content-type": "application/json"})
+               for v in ("Infinity", "null", "1e999")]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert answers[0].json()["probabilities"] == answers[1].json()["probabilities"] == answers[2].json()["probabilities"]
 
 
 def test_an_unseen_category_is_accepted_and_counted(client, rows):

@@ -50,9 +50,6 @@ def _add_subcommands() -> None:
     app.add_typer(models_app)
     app.command()(serve)
 
-
-_add_subcommands()
-
 DataArg = Annotated[Optional[Path], typer.Argument(help="Table file: csv, tsv, parquet, json, jsonl or xlsx.",
                                                    show_default=False)]
 SqlOpt = Annotated[Optional[str], typer.Option("--sql", help="Read DATA from this SQL query instead of a file.")]
@@ -312,6 +309,9 @@ def _click_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseExc
         usage.append(click.ClickException)
         aborts.append(click.exceptions.Abort)
     return tuple(usage), tuple(aborts)
+
+
+_add_subcommands()  # after the commands above: `--help` lists them in this order
 
 
 def main() -> None:

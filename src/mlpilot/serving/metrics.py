@@ -18,7 +18,7 @@ class ServiceMetrics:
         self.latency = Histogram("mlpilot_request_latency_seconds", "Time to answer a prediction request.",
                                  ["model", "version", "route"], buckets=LATENCY_BUCKETS, registry=self.registry)
         self.errors = Counter("mlpilot_request_errors_total", "Requests refused or failed, by kind of error.",
-                              ["model", "kind"], registry=self.registry)
+                              ["model", "version", "kind"], registry=self.registry)
         self.rows = Counter("mlpilot_rows_predicted_total", "Rows predicted.", ["model", "version"],
                             registry=self.registry)
         self.unseen = Counter("mlpilot_unseen_categories_total",

@@ -48,8 +48,9 @@ async def answer(request: Request, name: str, route: str, served_of, frame_of) -
             result = score(served, df, metrics)
     except (MlpilotError, RequestValidationError) as err:
         code = 422 if isinstance(err, RequestValidationError) else status_for(err)
-        metrics.errors.labels(name, type(err).__name__).inc()
-        metrics.requests.labels(name, str(served.version) if served else "", route, str(code)).inc()
+        version = str(served.version) if served else ""
+        metrics.errors.labels(name, version, type(err).__name__).inc()
+        metrics.requests.labels(name, version, route, str(code)).inc()
         raise
     version = str(served.version)
     metrics.requests.labels(name, version, route, "200").inc()
