@@ -38,7 +38,8 @@ bench-all: $(STAMP)  ## the whole developers' suite at 60 s a dataset
 
 bench-serve: $(STAMP)  ## load-test `mlpilot serve` on loopback with wrk (installs Debian's wrk if missing)
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
-	$(BIN)/python benchmarks/serve_load.py
+	$(BIN)/python benchmarks/serve_load.py --workers 1
+	$(BIN)/python benchmarks/serve_load.py --workers 2
 
 clean:
 	rm -rf build bench-results .pytest_cache

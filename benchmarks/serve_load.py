@@ -1,11 +1,12 @@
 """Load-test `mlpilot serve` on loopback with wrk: single-row p50/p99 latency and throughput at
 1, 8 and 64 concurrent clients.
 
-    .venv/bin/python benchmarks/serve_load.py                      # LightGBM alone, 1 server process
-    .venv/bin/python benchmarks/serve_load.py --workers 2 --families lightgbm,linear,catboost
+    .venv/bin/python benchmarks/serve_load.py                      # one LightGBM model, 1 server process
+    .venv/bin/python benchmarks/serve_load.py --workers 2 --ensemble --families lightgbm,linear,catboost
 
-It trains a model on scikit-learn's breast-cancer table (30 numeric columns) with the given
-families, registers it in a throwaway MLPILOT_HOME, starts the real server (uvicorn), and runs
+It trains on scikit-learn's breast-cancer table (30 numeric columns) with the given families,
+keeps the ensemble's heaviest member alone (unless --ensemble), registers it in a throwaway
+MLPILOT_HOME, starts the real server (uvicorn), and runs
 `wrk` (Debian package `wrk`; `make bench-serve` installs it) against
 `POST /v1/models/NAME/predict` with one row per request. The server and wrk share the machine.
 """
@@ -40,15 +41,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _train(home: Path, families: str, time_limit: float) -> dict:
+def _train(home: Path, families: str, time_limit: float, single: bool) -> dict:
     import mlpilot
+    from mlpilot.evaluate.latency import median_ms
     from mlpilot.registry import Registry
 
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     df = X.assign(diagnosis=y.map({0: "malignant", 1: "benign"}))
     bundle = home / "bundle"
-    model = mlpilot.fit(df, "diagnosis", time_limit=time_limit, seed=0, out=bundle,
-                        families=tuple(families.split(",")))
+    model = mlpilot.fit(df, "diagnosis", time_limit=time_limit, seed=0, families=tuple(families.split(",")))
+    if single:  # the ensemble's heaviest member alone, as a single-model deployment would be
+        top = max(model.members, key=lambda m: m.weight)
+        top.weight, model.members, model.stacker, model.temperature = 1.0, [top], None, None
+        model.info["latency_ms"] = median_ms(lambda: model.predict_proba(X.iloc[:1]))
+    model.save(bundle)
     Registry(home).register(bundle, "bench")
     members = [f"{m.name} ({m.weight:.2f})" for m in model.members]
     return {"row": X.iloc[:1].to_dict(orient="records")[0], "members": members,
@@ -76,6 +82,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="server processes (mlpilot serve --workers)")
     parser.add_argument("--families", default="lightgbm", help="model families to train (default: LightGBM alone)")
     parser.add_argument("--time-limit", type=float, default=20.0)
+    parser.add_argument("--ensemble", action="store_true",
+                        help="serve the whole ensemble fit chose (default: its heaviest member alone)")
     parser.add_argument("--seconds", type=int, default=10, help="seconds of load per concurrency level")
     parser.add_argument("--clients", default="1,8,64")
     parser.add_argument("--out", type=Path, help="also write the results as JSON here")
@@ -87,7 +95,7 @@ def main() -> None:
     env.pop("MLPILOT_DB_URL", None)
     os.environ.update(MLPILOT_HOME=str(home))
     os.environ.pop("MLPILOT_DB_URL", None)
-    trained = _train(home, args.families, args.time_limit)
+    trained = _train(home, args.families, args.time_limit, not args.ensemble)
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "mlpilot", "serve", "bench", "--port", str(port),
                                "--workers", str(args.workers), "--log-level", "warning"], env=env)
