@@ -73,6 +73,7 @@ def test_search_with_no_time_left_still_trains_the_first_candidate():
 def test_all_failing_candidates_raise_time_budget_error():
     class Broken:
         key = "broken"
+        requires = ()
 
         def fit(self, *a, **k):
             raise ValueError("boom")

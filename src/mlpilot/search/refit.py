@@ -15,6 +15,7 @@ from collections import deque
 
 from mlpilot.models.base import FitContext
 from mlpilot.search.budget import Budget
+from mlpilot.models import FAMILIES
 from mlpilot.search.executor import Pool
 from mlpilot.search.trial import TrialResult
 
@@ -47,7 +48,8 @@ def refit_full(results: list[TrialResult], order: list[int], ctx: FitContext, bu
             i = queue.popleft()
             r = results[i]
             if _affordable(r, budget):
-                running[pool.submit("refit", (r.family, r.refit_config, refit_ctx), kill_at)] = i
+                running[pool.submit("refit", (r.family, r.refit_config, refit_ctx), kill_at,
+                                    libraries=FAMILIES[r.family].requires)] = i
         if not running:
             break
         for job, outcome in pool.wait():

@@ -103,7 +103,8 @@ def _submit(cand: Candidate, st: _State) -> None:
         if must_finish and space.last_call is not None:
             kill_at = max(kill_at, space.last_call)
     ctx = replace(space.ctx, deadline=deadline)
-    job = st.pool.submit("trial", (cand, ctx, space.metric, must_finish), kill_at, space.last_call)
+    job = st.pool.submit("trial", (cand, ctx, space.metric, must_finish), kill_at, space.last_call,
+                         cand.family.requires)
     st.running[job] = (st.submitted, cand)
     st.submitted += 1
     st.notify("trial_start", {"name": cand.name, "family": cand.family.key})
