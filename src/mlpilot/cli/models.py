@@ -134,9 +134,10 @@ def delete(
     from mlpilot.registry.store import parse_reference
 
     base, version, alias = parse_reference(name)
+    reg = _registry()
     if alias is not None:
-        version = _registry().resolve(name).version
-    gone = _registry().delete(base, version, force=force)
+        version = reg.resolve(name).version
+    gone = reg.delete(base, version, force=force)
     typer.echo(f"Deleted {base} version{'s' if len(gone) > 1 else ''} {', '.join(map(str, gone))}.")
 
 

@@ -47,12 +47,16 @@ def server_metadata() -> dict[str, Any]:
     return {"name": "mlpilot", "version": __version__, "extensions": []}
 
 
+def _label_datatype(classes: list[Any]) -> str:
+    """INT64 where every class label is an integer, else BYTES (labels sent as text)."""
+    return "INT64" if all(isinstance(c, int) and not isinstance(c, bool) for c in classes) else "BYTES"
+
+
 def _metadata(served: Served, versions: list[int]) -> dict[str, Any]:
     p = served.predictor
     inputs = [{"name": c.name, "datatype": _DATATYPE.get(c.kind, "BYTES"), "shape": [-1]} for c in p.schema.features]
     if p.task.is_classification:
-        label_type = "INT64" if all(isinstance(c, int) and not isinstance(c, bool) for c in p.classes) else "BYTES"
-        outputs = [{"name": "predict", "datatype": label_type, "shape": [-1]},
+        outputs = [{"name": "predict", "datatype": _label_datatype(p.classes), "shape": [-1]},
                    {"name": "predict_proba", "datatype": "FP64", "shape": [-1, len(p.classes)],
                     "parameters": {"classes": [str(c) for c in p.classes]}}]
     else:
@@ -134,10 +138,9 @@ def _outputs(served: Served, result: dict[str, Any], wanted: list[dict[str, Any]
     p, preds = served.predictor, result["predictions"]
     n = len(preds)
     if p.task.is_classification:
-        ints = all(isinstance(c, int) and not isinstance(c, bool) for c in p.classes)
-        labels = [str(c) for c in p.classes]
-        outputs = [{"name": "predict", "shape": [n], "datatype": "INT64" if ints else "BYTES",
-                    "data": preds if ints else [str(v) for v in preds]},
+        datatype, labels = _label_datatype(p.classes), [str(c) for c in p.classes]
+        outputs = [{"name": "predict", "shape": [n], "datatype": datatype,
+                    "data": preds if datatype == "INT64" else [str(v) for v in preds]},
                    {"name": "predict_proba", "shape": [n, len(labels)], "datatype": "FP64",
                     "data": [row[c] for row in result["probabilities"] for c in labels],
                     "parameters": {"classes": labels}}]
