@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := build/demo
 
-.PHONY: install demo test test-slow test-all bench bench-all bench-serve clean
+.PHONY: install browser demo test test-slow test-all bench bench-all bench-serve bench-report clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,12 @@ demo: $(STAMP)  ## train on the bundled breast-cancer data, save a bundle, predi
 	@echo "First predictions ($(DEMO)/predictions.csv):"
 	@head -n 6 $(DEMO)/predictions.csv
 
-test: $(STAMP)  ## the test suite without the slow end-to-end tests
+browser:  ## Debian's chromium for the report's browser test (as root; where it cannot be installed, that test skips)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium is not installed: the report's browser test will be skipped"
+
+test: $(STAMP) browser  ## the test suite without the slow end-to-end tests
 	$(BIN)/python -m pytest -n 2 -m "not slow" -q
 
 test-slow: $(STAMP)  ## only the slow end-to-end tests
@@ -40,6 +45,9 @@ bench-serve: $(STAMP)  ## load-test `mlpilot serve` on loopback with wrk (instal
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/serve_load.py --workers 1
 	$(BIN)/python benchmarks/serve_load.py --workers 2
+
+bench-report: $(STAMP)  ## time the data report on 1,000,000 rows x 50 columns
+	$(BIN)/python benchmarks/report_scale.py
 
 clean:
 	rm -rf build bench-results .pytest_cache

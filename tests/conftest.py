@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 
 CLI_TIMEOUT_S = 120
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))  # for `from clinic_visits import ...`
+from clinic_visits import clinic_visits as planted_table  # noqa: E402  (a table with planted data problems)
 
 
 def mixed_table(n: int = 300, seed: int = 0, task: str = "binary") -> pd.DataFrame:
@@ -38,6 +40,12 @@ def mixed_table(n: int = 300, seed: int = 0, task: str = "binary") -> pd.DataFra
     else:
         df["y"] = (3 * signal + 10).round(3)
     return df
+
+
+@pytest.fixture(scope="session")
+def make_planted() -> Callable[..., pd.DataFrame]:
+    """The :func:`planted_table` factory: a table with planted data problems."""
+    return planted_table
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,11 @@ from mlpilot.evaluate.leaderboard import leaderboard_rows
 from mlpilot.evaluate.metrics import Metric, get_metric, selection_metric
 from mlpilot.exceptions import ConfigError, DataError, SchemaError
 from mlpilot.models.base import FitContext
+from mlpilot.prep.cleaning import apply_findings, check_choices
 from mlpilot.prep.preprocessor import TablePreprocessor
+from mlpilot.profile.checks import Finding
+from mlpilot.profile.examine import TableCheck, build_profile, check_table, target_codes
+from mlpilot.profile.summary import Profile
 from mlpilot.profile.reference import fingerprint, reference_profile
 from mlpilot.search.budget import Budget
 from mlpilot.search.candidates import candidates_for, search_plan
@@ -44,7 +48,7 @@ from mlpilot.search.worker import load_model
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["fit", "load_training_table", "encode_target"]
+__all__ = ["fit", "report", "examine", "load_training_table", "encode_target"]
 
 REFIT_SHARE = 0.2  # of the time left after preparing the data, kept for refitting on all rows
 # Of the time limit: how long a trial may overrun its deadline before it is stopped. A trial past
@@ -98,13 +102,15 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
         task: str = "auto", metric: str = "auto", preset: str = "balanced", seed: int = 0,
         out: str | os.PathLike | None = None, on_event: Event | None = None,
         time_spent: float = 0.0, keep: Sequence[str] = (), deterministic: bool = False,
-        max_latency_ms: float | None = None, families: Sequence[str] | None = None) -> Predictor:
+        max_latency_ms: float | None = None, families: Sequence[str] | None = None,
+        drop: Sequence[str] = ()) -> Predictor:
     """Train the best model for predicting ``target`` from the other columns of ``data``.
 
     ``time_limit`` (seconds) covers the whole fit, saving included; ``time_spent`` is time
     already used before this call (the CLI passes its start-up time). With ``out`` the
-    model is saved there as a bundle. Columns in ``keep`` are used even if they look like
-    identifiers. ``deterministic`` replaces the clock by a budget of trials: every candidate
+    model is saved there as a bundle. The data checks drop identifiers, constant, copied and
+    leaking columns (each with its reason in ``predictor.info["cleaning"]``); columns in ``keep``
+    are used anyway, and columns in ``drop`` are not used. ``deterministic`` replaces the clock by a budget of trials: every candidate
     of the preset runs to completion and nothing depends on timing, so the same data and
     seed give the same model; ``time_limit`` is then ignored. ``max_latency_ms`` keeps only
     ensembles whose single-row prediction takes at most that many milliseconds (checked and
@@ -116,6 +122,7 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     budget = Budget.starting_now(math.inf if deterministic else float(time_limit), time_spent)
     chosen = get_preset(preset)
     df = load_training_table(data, target)
+    check_choices(list(df.columns), target, keep, drop)
     y_raw = check_target(df[target])
     if len(y_raw) < len(df):
         logger.warning("Dropped %d rows whose target '%s' is missing.", len(df) - len(y_raw), target)
@@ -134,30 +141,71 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
                           f"{the_task} task; that preset tries: {', '.join(sorted({c.family.key for c in first}))}"
                           " (preset best tries every family).")
     with pool:
-        schema = infer_schema(df, target, keep)
-        if not schema.features:
-            raise DataError("No column is usable as a feature (all are identifiers or constant); "
-                            f"dropped: {', '.join(c.name for c in schema.columns)}.")
+        schema, findings, check = examine(df, target, the_task, y, keep, drop, seed)
         X = df.drop(columns=[target])
         pre = TablePreprocessor(schema).fit(X)
         ctx = FitContext(the_task, len(classes or []), pre.categorical_, seed, n_jobs)
         model_ms = None if max_latency_ms is None else max_latency_ms - _prep_ms(schema, pre, X)
         members, board, skipped, stacker, temperature = _search(candidates, hpo_trials, pre.transform(X), y, ctx,
-                                                                the_metric, chosen, budget, pool, on_event, model_ms)
+                                                                the_metric, chosen, budget, pool, on_event, model_ms,
+                                                                check.copies)
     info = {"seed": seed, "preset": chosen.name, "time_limit": time_limit, "deterministic": deterministic,
             "n_rows": int(len(df)), "ensemble": "weighted" if stacker is None else "stacked",
             "skipped": [{"model": s.name, "reason": s.reason} for s in skipped],
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "data_fingerprint": fingerprint(df), "reference_profile": reference_profile(X, schema),
+            "cleaning": [f.to_dict() for f in findings],
             "fit_seconds": round(budget.elapsed(), 3), "versions": _versions()}
     predictor = Predictor(schema, the_task, the_metric.name, classes, pre, members, board, info, stacker=stacker,
-                          temperature=temperature)
+                          temperature=temperature,
+                          data_report=build_profile(df, schema, check, findings, str(the_task), seed=seed).to_dict())
     predictor.info["max_latency_ms"] = max_latency_ms
     predictor.info["latency_ms"] = round(_check_latency(predictor, X.iloc[:1], max_latency_ms), 4)
     if out is not None:
         predictor.save(out)
     logger.info("Fit finished in %.1f s of %.0f s.", budget.elapsed(), time_limit)
     return predictor
+
+
+def examine(df: pd.DataFrame, target: str | None, task: Task | None, y: np.ndarray | None, keep: Sequence[str] = (),
+            drop: Sequence[str] = (), seed: int = 0) -> tuple[Schema, list[Finding], TableCheck]:
+    """The Schema as cleaned (columns the checks or ``drop`` remove are marked dropped, with the reason), the
+    findings with the actions carried out, and the checks' figures. Raises DataError when no feature is left."""
+    schema = infer_schema(df, target, keep)
+    check = check_table(df, schema, y, task is not None and task.is_classification, seed)
+    schema, findings = apply_findings(schema, check.findings, keep, drop)
+    for f in findings:
+        logger.info("%s", f.line())
+    logger.info("Data checks took %.2f s.", check.seconds)
+    if target is not None and not schema.features:
+        raise DataError("No column is usable as a feature: "
+                        + "; ".join(f"'{c.name}' ({c.dropped})" for c in schema.columns[:5])
+                        + ". Use --keep COL to use a column anyway.")
+    return schema, findings, check
+
+
+def report(data: pd.DataFrame | str | os.PathLike, target: str | None = None, *, test: pd.DataFrame | None = None,
+           task: str = "auto", keep: Sequence[str] = (), drop: Sequence[str] = (), seed: int = 0) -> Profile:
+    """The data report of ``data``: what fit would see, drop and repair, with the figures and plots' data.
+
+    With ``target``: the target's distribution, each column's association with it, and the leakage
+    checks. With ``test``: how many test rows also appear in ``data``.
+    """
+    if target is None:
+        df = data.copy() if isinstance(data, pd.DataFrame) else read_table(data)
+        df.columns = [str(c) for c in df.columns]
+        check_unique_columns(df, "the data")
+        check_choices(list(df.columns), "", keep, drop)
+        schema, findings, check = examine(df, None, None, None, keep, drop, seed)
+        return build_profile(df, schema, check, findings, None, test, seed)
+    df = load_training_table(data, target)
+    check_choices(list(df.columns), target, keep, drop)
+    y_raw = check_target(df[target])
+    df = df.loc[y_raw.index].reset_index(drop=True)
+    the_task = infer_task(y_raw, task)
+    y = target_codes(y_raw.reset_index(drop=True), the_task.is_classification)
+    schema, findings, check = examine(df, target, the_task, y, keep, drop, seed)
+    return build_profile(df, schema, check, findings, str(the_task), test, seed)
 
 
 def _family_filter(families: Sequence[str] | None):
@@ -179,16 +227,18 @@ def _warm_modules(candidates: Sequence[Candidate]) -> tuple[str, ...]:
 
 
 def _search(candidates: Sequence[Candidate], hpo_trials: int, M: np.ndarray, y: np.ndarray, ctx: FitContext, metric: Metric,
-            preset: Preset, budget: Budget, pool: Pool, on_event: Event | None, model_ms: float | None
+            preset: Preset, budget: Budget, pool: Pool, on_event: Event | None, model_ms: float | None,
+            copies: np.ndarray | None = None
             ) -> tuple[list[Member], list[dict], list[Skipped], LinearStacker | None, float | None]:
     """Search, ensemble, refit: the members of the ensemble, the leaderboard rows, what was skipped,
     the stacker if one beats the members' weights, and the temperature of the weighted blend's
-    probabilities (None: used as they are). ``model_ms`` caps the members' summed single-row latency."""
+    probabilities (None: used as they are). ``model_ms`` caps the members' summed single-row latency;
+    ``copies`` (per row, its first copy's position) keeps the copies of a row entered twice in one fold."""
     limit = budget.limit
     save_budget = budget.reserve(min(0.3 * limit, 1.0 + 0.06 * limit))
     search_budget = save_budget.reserve(REFIT_SHARE * save_budget.remaining())
     grace = max(1.0, TRIAL_GRACE_SHARE * limit) if not budget.unlimited else 0.0
-    folds = make_folds(y, ctx.task, preset.n_folds, ctx.seed)
+    folds = make_folds(y, ctx.task, preset.n_folds, ctx.seed, copies)
     space = SearchSpace(M, y, folds, ctx, metric, search_budget, preset.share_for(ctx.task), grace,
                         save_budget.hard_deadline)
     skipped: list[Skipped] = []

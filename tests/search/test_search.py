@@ -25,6 +25,24 @@ def test_folds_cover_every_row_once_and_keep_rare_classes():
     assert all(set(y[tr]) >= {0, 1} for tr, _ in folds)
 
 
+def test_copies_of_a_row_share_its_fold():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 300)
+    copies = np.arange(300)
+    copies[250:] = rng.integers(0, 250, 50)  # the last 50 rows repeat earlier ones
+    y[250:] = y[copies[250:]]
+    folds = make_folds(y, Task.BINARY, 5, seed=0, copies=copies)
+    assert len(folds) == 5
+    assert sorted(np.concatenate([va for _, va in folds])) == list(range(300))
+    fold_of = np.empty(300, dtype=int)
+    for k, (tr, va) in enumerate(folds):
+        fold_of[va] = k
+        assert len(np.intersect1d(tr, va)) == 0
+    assert (fold_of[250:] == fold_of[copies[250:]]).all()
+    plain = make_folds(y, Task.BINARY, 5, 0)
+    assert make_folds(y, Task.BINARY, 5, 0, np.arange(300))[0][1].tolist() == plain[0][1].tolist()
+
+
 def _problem(n=400, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, 4))

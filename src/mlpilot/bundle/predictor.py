@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["Member", "Predictor", "load"]
 
 PREPROCESSOR_FILE = "preprocessor.json"
+DATA_REPORT_FILE = "data_report.json"
 
 
 @dataclass
@@ -65,6 +66,7 @@ class Predictor:
     stacker: LinearStacker | None = None  # combines the members' predictions instead of their weights
     temperature: float | None = None  # scales the weighted blend's class probabilities (None: as they are)
     external: ExternalModel | None = None  # a model brought from elsewhere (`mlpilot import`), instead of members
+    data_report: dict[str, Any] | None = None  # the training data's profile (profile.summary.Profile as a dict)
 
     @property
     def target(self) -> str | None:
@@ -144,6 +146,8 @@ class Predictor:
         manifest = self._manifest()
 
         def write_payload(tmp: Path) -> None:
+            if self.data_report is not None:
+                (tmp / DATA_REPORT_FILE).write_text(json.dumps(self.data_report, default=str))
             if self.external is not None:
                 self.external.save(tmp)
                 return
@@ -187,9 +191,11 @@ def load(path: str | os.PathLike) -> Predictor:
                 "temperature", "external"}
         info = {k: v for k, v in manifest.items() if k not in skip}
         stacker = manifest.get("stacker")
+        report = path / DATA_REPORT_FILE
         return Predictor(schema, task, manifest["metric"], manifest["classes"], pre, members,
                          manifest["leaderboard"], info, path, stacker and LinearStacker.from_dict(stacker),
-                         manifest.get("temperature"), external or None)
+                         manifest.get("temperature"), external or None,
+                         json.loads(report.read_text()) if DATA_REPORT_FILE in manifest["files"] else None)
     except (KeyError, ValueError, TypeError, AttributeError) as err:
         raise BundleError(f"Bundle '{path}' could not be read ({err!r}); it is corrupt or from an "
                           "incompatible mlpilot version. Train the model again.") from err

@@ -25,6 +25,7 @@ app = typer.Typer(
     help=(
         "A machine-learning engineer on autopilot: give it a table, get a tested, saved model.\n\n"
         "Typical session:\n\n"
+        "  mlpilot report train.csv --target outcome               (data report.html)\n\n"
         "  mlpilot fit train.csv --target outcome --time-limit 60 --out model\n\n"
         "  mlpilot predict model new.csv --out predictions.csv\n\n"
         "  mlpilot evaluate model test.csv\n\n"
@@ -45,8 +46,10 @@ logger = logging.getLogger("mlpilot.cli")
 
 def _add_subcommands() -> None:
     from mlpilot.cli.models import models_app
+    from mlpilot.cli.report import report
     from mlpilot.cli.serve import serve
 
+    app.command()(report)
     app.add_typer(models_app)
     app.command()(serve)
 
@@ -106,6 +109,11 @@ def fit(
     families: Annotated[Optional[str], typer.Option(
         "--families", help="Only these model families, comma-separated (e.g. lightgbm for a single booster): "
                            "lightgbm, xgboost, catboost, random_forest, extra_trees, linear, knn, mlp.")] = None,
+    keep: Annotated[Optional[list[str]], typer.Option(
+        "--keep", metavar="COL", help="Use these columns even if the data checks would drop them (identifier, constant, leak...); "
+                       "repeat, or separate by commas.")] = None,
+    drop: Annotated[Optional[list[str]], typer.Option(
+        "--drop", metavar="COL", help="Do not use these columns; repeat, or separate by commas.")] = None,
     deterministic: Annotated[bool, typer.Option(
         "--deterministic", help="Run every candidate of the preset to the end, ignoring --time-limit: "
                                 "the same data and --seed give the same model.")] = False,
@@ -130,6 +138,7 @@ def fit(
     from mlpilot.cli.output import leaderboard_table, stdout_console
     from mlpilot.bundle.store import check_bundle_target
     from mlpilot.cli.progress import FitProgress
+    from mlpilot.cli.report import print_findings, split_columns
     from mlpilot.pipeline import fit as run_fit
 
     spent = time.monotonic() - _STARTED + _import_seconds()
@@ -146,7 +155,8 @@ def fit(
             predictor = run_fit(df, target, time_limit=time_limit, task=task, metric=metric, preset=preset,
                                 seed=seed, out=out, on_event=bar.on_event, time_spent=spent,
                                 deterministic=deterministic, max_latency_ms=max_latency_ms,
-                                families=None if families is None else [f.strip() for f in families.split(",")])
+                                families=None if families is None else [f.strip() for f in families.split(",")],
+                                keep=split_columns(keep), drop=split_columns(drop))
         registered = None
         if name is not None:
             from mlpilot.cli.models import register_fitted
@@ -157,6 +167,7 @@ def fit(
             shutil.rmtree(staged, ignore_errors=True)
     if not quiet:
         console = stdout_console()
+        print_findings(console, predictor.info.get("cleaning", []))
         console.print(leaderboard_table(predictor.leaderboard(),
                                         f"Leaderboard ({predictor.task}, validation {predictor.metric})"))
         for item in predictor.info.get("skipped", []):

@@ -7,6 +7,7 @@ so that dates and numbers stored as strings, free text and identifiers are recog
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import warnings
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mlpilot.data.formats import NumberFormat, detect_number_format, parse_formatted
 from mlpilot.exceptions import SchemaError
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,9 @@ _SAMPLE = 2000
 TEXT_MIN_WORDS = 3.0
 NUMERIC_STRING_SHARE = 0.95
 DATETIME_STRING_SHARE = 0.9
+MAX_LEVELS = 250  # categories a categorical column keeps (the commonest); the others share one code
+TEXT_TERMS = 200  # words and word pairs a free-text column is encoded by (the commonest)
+MAX_MISSING_MARKERS = 20  # texts kept per numeric column that stand for a missing value ("?", "n/a")
 
 
 class ColumnKind(StrEnum):
@@ -51,10 +56,16 @@ class Column:
     missing_share: float = 0.0
     n_unique: int = 0
     dropped: str | None = None
+    number_format: NumberFormat | None = None  # numbers written as text with a unit, sign or separators
+    missing_values: tuple[str, ...] = ()  # text that stands for a missing number in this column ("?", "n/a")
 
     @property
     def is_feature(self) -> bool:
         return self.dropped is None
+
+    def parse_numbers(self, s: pd.Series) -> pd.Series:
+        """This numeric column's values stored as text, read as floats (NaN where not a number)."""
+        return parse_numeric_strings(s) if self.number_format is None else parse_formatted(s, self.number_format)
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,10 @@ class Schema:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Schema:
-        cols = tuple(Column(**(c | {"kind": ColumnKind(c["kind"])})) for c in d["columns"])
+        cols = tuple(Column(**(c | {"kind": ColumnKind(c["kind"]),
+                                    "number_format": NumberFormat.from_dict(c.get("number_format")),
+                                    "missing_values": tuple(c.get("missing_values", ()))}))
+                     for c in d["columns"])
         return cls(cols, d.get("target"), d.get("target_dtype"), tuple(d.get("notes", ())))
 
 
@@ -152,8 +166,18 @@ def _looks_like_dates(values: pd.Series) -> bool:
     return parse_datetime_strings(values).notna().mean() >= DATETIME_STRING_SHARE
 
 
-def _string_kind(name: str, values: pd.Series, n_rows: int) -> tuple[ColumnKind, str | None]:
-    """Kind of a string column from a sample of its non-null values."""
+def _string_kind(name: str, values: pd.Series) -> tuple[ColumnKind, str | None, NumberFormat | None]:
+    """Kind of a string column from a sample of its non-null values, and how it writes numbers if it does."""
+    kind, dropped = _plain_string_kind(name, values)
+    if kind in (ColumnKind.CATEGORICAL, ColumnKind.IDENTIFIER):  # "$52,300" may be distinct in every row
+        sample = values.sample(min(len(values), _SAMPLE), random_state=0) if len(values) > _SAMPLE else values
+        fmt = detect_number_format(sample)
+        if fmt is not None:
+            return ColumnKind.NUMERIC, None, fmt
+    return kind, dropped, None
+
+
+def _plain_string_kind(name: str, values: pd.Series) -> tuple[ColumnKind, str | None]:
     if values.empty:
         return ColumnKind.CATEGORICAL, None
     sample = values.sample(min(len(values), _SAMPLE), random_state=0) if len(values) > _SAMPLE else values
@@ -188,7 +212,7 @@ def _numeric_kind(name: str, values: pd.Series) -> tuple[ColumnKind, str | None]
 
 
 def infer_column(name: str, s: pd.Series, keep: bool = False) -> Column:
-    """Infer one column's kind from its dtype and values; ``keep`` never drops it as an identifier."""
+    """Infer one column's kind from its dtype and values; ``keep`` never drops it (identifier, constant)."""
     dtype = storage_dtype(s)
     values = s.dropna()
     missing = float(1 - len(values) / len(s)) if len(s) else 0.0
@@ -196,7 +220,8 @@ def infer_column(name: str, s: pd.Series, keep: bool = False) -> Column:
     if n_unique <= 1:
         what = "all values are missing" if n_unique == 0 else "a single value in every row"
         kind = ColumnKind.BOOLEAN if dtype == "bool" else ColumnKind.NUMERIC if dtype == "number" else ColumnKind.CATEGORICAL
-        return Column(name, kind, dtype, missing, n_unique, f"constant: {what}")
+        return Column(name, kind, dtype, missing, n_unique, None if keep else f"constant: {what}")
+    fmt = None
     if dtype == "bool":
         kind, dropped = ColumnKind.BOOLEAN, None
     elif dtype == "datetime":
@@ -204,10 +229,14 @@ def infer_column(name: str, s: pd.Series, keep: bool = False) -> Column:
     elif dtype == "number":
         kind, dropped = _numeric_kind(name, values)
     else:
-        kind, dropped = _string_kind(name, values, len(s))
+        kind, dropped, fmt = _string_kind(name, values)
     if keep and kind is ColumnKind.IDENTIFIER:
         kind, dropped = (ColumnKind.NUMERIC if dtype == "number" else ColumnKind.CATEGORICAL), None
-    return Column(name, kind, dtype, missing, n_unique, dropped)
+    column = Column(name, kind, dtype, missing, n_unique, dropped, fmt)
+    if kind is ColumnKind.NUMERIC and dtype == "string":
+        markers = values[column.parse_numbers(values).isna()].astype(str).str.strip().value_counts()
+        column = dataclasses.replace(column, missing_values=tuple(str(v) for v in markers.index[:MAX_MISSING_MARKERS]))
+    return column
 
 
 def infer_schema(df: pd.DataFrame, target: str | None = None, keep: Sequence[str] = ()) -> Schema:
@@ -224,7 +253,7 @@ def infer_schema(df: pd.DataFrame, target: str | None = None, keep: Sequence[str
             continue
         col = infer_column(str(name), df[name], keep=name in keep)
         if col.dropped:
-            logger.warning("Column '%s' is not used as a feature (%s).", col.name, col.dropped)
+            logger.debug("Column '%s' is not used as a feature (%s).", col.name, col.dropped)
         columns.append(col)
     target_dtype = storage_dtype(df[target]) if target is not None else None
     return Schema(tuple(columns), target, target_dtype)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mlpilot.data.schema import (SMALL_BATCH, ColumnKind, Schema, parse_datetime_strings, parse_numeric_strings,
+from mlpilot.data.schema import (SMALL_BATCH, Column, ColumnKind, Schema, parse_datetime_strings, parse_numeric_strings,
                                  parse_numeric_values)
 from mlpilot.exceptions import SchemaError
 
@@ -44,12 +44,18 @@ def _bad_value(s: pd.Series, bad: pd.Series) -> str | None:
     return f"the value {shown} (row {positions[0] + 1}{more})"
 
 
-def _check_column(s: pd.Series, kind: ColumnKind, name: str, source: str) -> None:
+def _check_column(s: pd.Series, col: Column, source: str) -> None:
+    kind, name = col.kind, col.name
     if kind is ColumnKind.NUMERIC and not pd.api.types.is_numeric_dtype(s):
-        bad = _bad_value(s, s.notna() & parse_numeric_strings(s).isna())
+        failed = s.notna() & col.parse_numbers(s).isna()
+        if col.missing_values and failed.any():  # the texts that meant "missing" in training mean it here too
+            failed &= ~s.astype(str).str.strip().isin(col.missing_values)
+        bad = _bad_value(s, failed)
         if bad is not None:
-            raise SchemaError(f"Column '{name}' in {source} has {bad}, but the model was trained on numbers. "
-                              "Send numbers, or leave a value empty if it is unknown.")
+            form = "" if col.number_format is None else f" (written like '{col.number_format.example()}')"
+            markers = f" (or {', '.join(repr(v) for v in col.missing_values[:3])})" if col.missing_values else ""
+            raise SchemaError(f"Column '{name}' in {source} has {bad}, but the model was trained on numbers{form}. "
+                              f"Send numbers, or leave a value empty{markers} if it is unknown.")
     elif kind is ColumnKind.DATETIME and not pd.api.types.is_datetime64_any_dtype(s):
         if pd.api.types.is_numeric_dtype(s) and s.notna().any():
             raise SchemaError(f"Column '{name}' in {source} holds numbers ({s.dtype}), but the model was trained "
@@ -74,7 +80,7 @@ def check_frame(df: pd.DataFrame, schema: Schema, source: str = "the data") -> N
     if len(df) <= SMALL_BATCH:
         todo = _numbers_in_text_that_fail(df, todo)
     for col in todo:
-        _check_column(df[col.name], col.kind, col.name, source)
+        _check_column(df[col.name], col, source)
 
 
 def _numbers_in_text_that_fail(df: pd.DataFrame, cols: list) -> list:

@@ -7,12 +7,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlpilot.data.schema import SMALL_BATCH, ColumnKind, Schema, parse_numeric_values
+from mlpilot.data.schema import SMALL_BATCH, Column, ColumnKind, Schema, parse_numeric_values
 from mlpilot.exceptions import NotFittedError
 from mlpilot.prep.steps import (
     BooleanStep,
     CategoricalStep,
     DatetimeStep,
+    FormattedNumberStep,
     NumericStep,
     Step,
     TextStep,
@@ -30,6 +31,12 @@ _STEP_FOR_KIND: dict[ColumnKind, type[Step]] = {
 }
 
 
+def _step(column: Column) -> Step:
+    if column.kind is ColumnKind.NUMERIC and column.number_format is not None:
+        return FormattedNumberStep(column.name, column.number_format)
+    return _STEP_FOR_KIND[column.kind](column.name)
+
+
 class TablePreprocessor:
     """Encodes every feature column of a Schema; missing values stay NaN.
 
@@ -42,7 +49,7 @@ class TablePreprocessor:
         self.steps_: list[Step] | None = None
 
     def fit(self, df: pd.DataFrame) -> TablePreprocessor:
-        self.steps_ = [_STEP_FOR_KIND[c.kind](c.name).fit(df[c.name]) for c in self.schema.features]
+        self.steps_ = [_step(c).fit(df[c.name]) for c in self.schema.features]
         return self
 
     def _check(self) -> list[Step]:

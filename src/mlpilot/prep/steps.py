@@ -6,16 +6,17 @@ families that cannot (linear, k-NN, MLP) impute in their own fit.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from mlpilot.data.schema import parse_datetime_strings, parse_numeric_strings
+from mlpilot.data.formats import NumberFormat, parse_formatted
+from mlpilot.data.schema import MAX_LEVELS, TEXT_TERMS, parse_datetime_strings, parse_numeric_strings
 
-__all__ = ["Step", "NumericStep", "BooleanStep", "CategoricalStep", "DatetimeStep", "TextStep", "STEPS"]
+__all__ = ["Step", "NumericStep", "FormattedNumberStep", "BooleanStep", "CategoricalStep", "DatetimeStep", "TextStep", "STEPS"]
 
-MAX_LEVELS = 250
 _TRUE = {"true", "1", "1.0", "yes", "t", "y"}
 
 
@@ -78,6 +79,30 @@ class NumericStep(Step):
         v = v.copy()
         v[~np.isfinite(v)] = np.nan
         return v.reshape(-1, 1)
+
+
+class FormattedNumberStep(Step):
+    """Numbers written as text in one form ("$1,200", "12 kg"): the sign, unit and separators are removed."""
+
+    kind = "formatted_number"
+
+    def __init__(self, column: str, number_format: NumberFormat | None = None):
+        super().__init__(column)
+        self.number_format = number_format or NumberFormat()
+
+    def transform(self, s: pd.Series) -> np.ndarray:
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            v = s.to_numpy(dtype=np.float64, na_value=np.nan).copy()
+            v[~np.isfinite(v)] = np.nan
+        else:
+            v = parse_formatted(s, self.number_format).to_numpy(dtype=np.float64, na_value=np.nan)
+        return v.reshape(-1, 1)
+
+    def state(self) -> dict[str, Any]:
+        return {"number_format": asdict(self.number_format)}
+
+    def load_state(self, d: dict[str, Any]) -> None:
+        self.number_format = NumberFormat(**d["number_format"])
 
 
 class BooleanStep(Step):
@@ -154,7 +179,7 @@ class TextStep(Step):
     """TF-IDF of words and word pairs (the most frequent terms), plus length and word count."""
 
     kind = "text"
-    MAX_TERMS = 200
+    MAX_TERMS = TEXT_TERMS
 
     @property
     def names(self) -> list[str]:
@@ -204,4 +229,5 @@ class TextStep(Step):
         self._vec = self._restore()
 
 
-STEPS: dict[str, type[Step]] = {c.kind: c for c in (NumericStep, BooleanStep, CategoricalStep, DatetimeStep, TextStep)}
+STEPS: dict[str, type[Step]] = {c.kind: c for c in (NumericStep, FormattedNumberStep, BooleanStep, CategoricalStep,
+                                                    DatetimeStep, TextStep)}

@@ -7,15 +7,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlpilot.data.schema import ColumnKind, Schema, parse_numeric_strings
+from mlpilot.data.schema import Column, ColumnKind, Schema
 
 __all__ = ["reference_profile", "fingerprint"]
 
 TOP_CATEGORIES = 20
 
 
-def _numeric(s: pd.Series) -> dict[str, Any]:
-    v = (s if pd.api.types.is_numeric_dtype(s) else parse_numeric_strings(s)).astype(float)
+def _numeric(s: pd.Series, col: Column) -> dict[str, Any]:
+    v = (s if pd.api.types.is_numeric_dtype(s) else col.parse_numbers(s)).astype(float)
     v = v[np.isfinite(v)]
     if v.empty:
         return {"count": 0}
@@ -34,7 +34,7 @@ def reference_profile(df: pd.DataFrame, schema: Schema) -> dict[str, Any]:
     out = {}
     for col in schema.features:
         s = df[col.name]
-        stats = _numeric(s) if col.kind is ColumnKind.NUMERIC else _categorical(s) \
+        stats = _numeric(s, col) if col.kind is ColumnKind.NUMERIC else _categorical(s) \
             if col.kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN) else {"count": int(s.notna().sum())}
         out[col.name] = {"kind": str(col.kind), "missing": float(s.isna().mean()), **stats}
     return {"n_rows": int(len(df)), "columns": out}
