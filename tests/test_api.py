@@ -3,7 +3,7 @@ import mlpilot
 
 def test_public_api_is_exactly_the_documented_set():
     assert sorted(mlpilot.__all__) == sorted(
-        ["fit", "load", "Predictor", "AutoClassifier", "AutoRegressor", "errors", "__version__"])
+        ["fit", "report", "load", "Predictor", "AutoClassifier", "AutoRegressor", "errors", "__version__"])
     for name in mlpilot.__all__:
         assert hasattr(mlpilot, name)
 

@@ -7,7 +7,7 @@
 
 from mlpilot import exceptions as errors
 from mlpilot.bundle.predictor import Predictor, load
-from mlpilot.pipeline import fit
+from mlpilot.pipeline import fit, report
 
 __version__ = "0.1.0"
 
@@ -22,4 +22,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'mlpilot' has no attribute {name!r}")
 
 
-__all__ = ["fit", "load", "Predictor", "AutoClassifier", "AutoRegressor", "errors", "__version__"]
+__all__ = ["fit", "report", "load", "Predictor", "AutoClassifier", "AutoRegressor", "errors", "__version__"]

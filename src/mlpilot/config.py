@@ -8,7 +8,7 @@ from pathlib import Path
 from mlpilot.exceptions import ConfigError
 
 __all__ = ["home", "db_url", "threads", "workers", "memory_limit_mb", "admin_token", "max_rows", "max_body_bytes",
-           "poll_seconds"]
+           "poll_seconds", "log_root", "log_retention_days"]
 
 
 def home() -> Path:
@@ -82,3 +82,17 @@ def poll_seconds() -> float:
     """MLPILOT_POLL_SECONDS: how often a service checks the registry for moved aliases (default 2)."""
     value = _positive_number("MLPILOT_POLL_SECONDS", float, 0.05)
     return 2.0 if value is None else float(value)
+
+
+def log_root() -> Path | None:
+    """Where a service logs predictions and feedback: MLPILOT_HOME/monitoring, or nowhere when
+    MLPILOT_LOG_PREDICTIONS is 0."""
+    if os.environ.get("MLPILOT_LOG_PREDICTIONS", "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    return home() / "monitoring"
+
+
+def log_retention_days() -> float:
+    """MLPILOT_LOG_RETENTION_DAYS: how long logged predictions and feedback are kept (default 30; 0: forever)."""
+    value = _positive_number("MLPILOT_LOG_RETENTION_DAYS", float, 0)
+    return 30.0 if value is None else float(value)

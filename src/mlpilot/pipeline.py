@@ -9,6 +9,7 @@ import math
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -34,7 +35,7 @@ from mlpilot.prep.preprocessor import TablePreprocessor
 from mlpilot.profile.checks import Finding
 from mlpilot.profile.examine import TableCheck, build_profile, check_table, target_codes
 from mlpilot.profile.summary import Profile
-from mlpilot.profile.reference import fingerprint, reference_profile
+from mlpilot.profile.reference import fingerprint, prediction_reference, reference_profile
 from mlpilot.search.budget import Budget
 from mlpilot.search.candidates import candidates_for, search_plan
 from mlpilot.search.cv import make_folds
@@ -146,14 +147,18 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
         pre = TablePreprocessor(schema).fit(X)
         ctx = FitContext(the_task, len(classes or []), pre.categorical_, seed, n_jobs)
         model_ms = None if max_latency_ms is None else max_latency_ms - _prep_ms(schema, pre, X)
-        members, board, skipped, stacker, temperature = _search(candidates, hpo_trials, pre.transform(X), y, ctx,
-                                                                the_metric, chosen, budget, pool, on_event, model_ms,
-                                                                check.copies)
+        found = _search(candidates, hpo_trials, pre.transform(X), y, ctx, the_metric, chosen, budget, pool, on_event,
+                        model_ms, check.copies)
+    members, board, skipped, stacker, temperature = (found.members, found.board, found.skipped, found.stacker,
+                                                     found.temperature)
+    reference = reference_profile(X, schema, _target_values(y, classes), classes is not None)
+    reference["predictions"] = prediction_reference(found.oof, classes)
     info = {"seed": seed, "preset": chosen.name, "time_limit": time_limit, "deterministic": deterministic,
             "n_rows": int(len(df)), "ensemble": "weighted" if stacker is None else "stacked",
             "skipped": [{"model": s.name, "reason": s.reason} for s in skipped],
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "data_fingerprint": fingerprint(df), "reference_profile": reference_profile(X, schema),
+            "data_fingerprint": fingerprint(df),
+            "reference_profile": reference,
             "cleaning": [f.to_dict() for f in findings],
             "fit_seconds": round(budget.elapsed(), 3), "versions": _versions()}
     predictor = Predictor(schema, the_task, the_metric.name, classes, pre, members, board, info, stacker=stacker,
@@ -208,6 +213,11 @@ def report(data: pd.DataFrame | str | os.PathLike, target: str | None = None, *,
     return build_profile(df, schema, check, findings, str(the_task), test, seed)
 
 
+def _target_values(y: np.ndarray, classes: list[Any] | None) -> pd.Series:
+    """The target as the model answers it: class labels (not indices), or numbers."""
+    return pd.Series(y) if classes is None else pd.Series(np.asarray(classes, dtype=object)[y])
+
+
 def _family_filter(families: Sequence[str] | None):
     """A test of candidates: of one of ``families`` (None: any), each checked to be a known family."""
     if families is None:
@@ -226,13 +236,24 @@ def _warm_modules(candidates: Sequence[Candidate]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m for c in candidates[:2] for m in c.family.requires))
 
 
+@dataclass
+class SearchOutcome:
+    """The members of the ensemble, the leaderboard rows, what was skipped, the stacker if one beats the
+    members' weights, the temperature of the weighted blend's probabilities (None: used as they are), and
+    the ensemble's out-of-fold predictions (what the model answers on rows it did not train on)."""
+
+    members: list[Member]
+    board: list[dict]
+    skipped: list[Skipped]
+    stacker: LinearStacker | None
+    temperature: float | None
+    oof: np.ndarray
+
+
 def _search(candidates: Sequence[Candidate], hpo_trials: int, M: np.ndarray, y: np.ndarray, ctx: FitContext, metric: Metric,
             preset: Preset, budget: Budget, pool: Pool, on_event: Event | None, model_ms: float | None,
-            copies: np.ndarray | None = None
-            ) -> tuple[list[Member], list[dict], list[Skipped], LinearStacker | None, float | None]:
-    """Search, ensemble, refit: the members of the ensemble, the leaderboard rows, what was skipped,
-    the stacker if one beats the members' weights, and the temperature of the weighted blend's
-    probabilities (None: used as they are). ``model_ms`` caps the members' summed single-row latency;
+            copies: np.ndarray | None = None) -> SearchOutcome:
+    """Search, ensemble, refit. ``model_ms`` caps the members' summed single-row latency;
     ``copies`` (per row, its first copy's position) keeps the copies of a row entered twice in one fold."""
     limit = budget.limit
     save_budget = budget.reserve(min(0.3 * limit, 1.0 + 0.06 * limit))
@@ -268,7 +289,8 @@ def _search(candidates: Sequence[Candidate], hpo_trials: int, M: np.ndarray, y: 
         blend = blend if temperature is None else apply_temperature(blend, temperature)
     members = [Member(results[i].name, results[i].family, results[i].config, w,
                       [load_model(m) for m in results[i].models]) for i, w in weights.items()]
-    return members, leaderboard_rows(results, weights, metric(y, blend), metric), skipped, stacker, temperature
+    return SearchOutcome(members, leaderboard_rows(results, weights, metric(y, blend), metric), skipped, stacker,
+                         temperature, blend)
 
 
 def _prep_ms(schema: Schema, pre: TablePreprocessor, X: pd.DataFrame) -> float:

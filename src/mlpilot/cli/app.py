@@ -32,6 +32,7 @@ app = typer.Typer(
         "  mlpilot fit train.csv --target outcome --name churn      (register it as version 1, 2, ...)\n\n"
         "  mlpilot serve churn --port 8000                          (HTTP: /v1, KServe v2, /metrics, /docs)\n\n"
         "  mlpilot models list | show | promote | rollback | delete | export\n\n"
+        "  mlpilot monitor churn                                   (drift, live accuracy)\n\n"
         "DATA is a csv, tsv, parquet, json, jsonl or xlsx file, or a query given with --sql "
         "(and --db URL for a database). Exit codes: 0 ok, 2 bad input or usage, 1 internal error."
     ),
@@ -46,12 +47,14 @@ logger = logging.getLogger("mlpilot.cli")
 
 def _add_subcommands() -> None:
     from mlpilot.cli.models import models_app
+    from mlpilot.cli.monitor import monitor
     from mlpilot.cli.report import report
     from mlpilot.cli.serve import serve
 
     app.command()(report)
     app.add_typer(models_app)
     app.command()(serve)
+    app.command()(monitor)
 
 DataArg = Annotated[Optional[Path], typer.Argument(help="Table file: csv, tsv, parquet, json, jsonl or xlsx.",
                                                    show_default=False)]

@@ -43,5 +43,5 @@ def serve(
                             "mlpilot fit DATA --target COL --name NAME.")
     registry.close()
     os.environ[MODELS_ENV] = ",".join(wanted)
-    uvicorn.run("mlpilot.serving.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("mlpilot.service:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level, access_log=False)

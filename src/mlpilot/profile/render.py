@@ -15,7 +15,7 @@ from typing import Any
 
 from mlpilot.profile.summary import ColumnSummary, Profile
 
-__all__ = ["render_html", "write_report", "plot_specs"]
+__all__ = ["render_html", "render_page", "write_html", "write_report", "plot_specs"]
 
 MAX_COLUMN_PLOTS = 200  # beyond this many columns, the rest are listed without a plot
 _COLOR = "#3b6ea8"
@@ -74,10 +74,12 @@ def _plotly_js() -> str:
     return get_plotlyjs()
 
 
-def _env():
-    from jinja2 import Environment, PackageLoader
+def _env(package: str = "mlpilot.profile"):
+    from jinja2 import ChoiceLoader, Environment, PackageLoader
 
-    env = Environment(loader=PackageLoader("mlpilot.profile", "templates"), autoescape=True,
+    loaders = [PackageLoader(package, "templates")] + ([PackageLoader("mlpilot.profile", "templates")]
+                                                       if package != "mlpilot.profile" else [])
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lambda v: "" if v is None else f"{100 * v:.1f}%"
     env.filters["num"] = _num
@@ -105,27 +107,27 @@ def _finite(obj: Any) -> Any:
     return obj
 
 
-def render_html(profile: Profile, title: str = "Data report") -> str:
-    """The report page as a string."""
+def render_page(package: str, template: str, specs: dict[str, dict[str, Any]], **context: Any) -> str:
+    """A page of ``package``'s ``templates/<template>``, with Plotly and the figures ``specs`` (plot id ->
+    data and layout) in it; the template places a ``<div class="plot" id=...>`` per plot id and includes
+    ``plots.html.j2`` at the end of its body."""
     from markupsafe import Markup
 
-    specs = _finite(plot_specs(profile))
+    specs = _finite(specs)
     specs_json = json.dumps(specs, allow_nan=False, default=float).replace("</", "<\\/")
-    template = _env().get_template("report.html.j2")
-    return template.render(p=profile, title=title, specs=specs, specs_json=Markup(specs_json),
-                           plotly_js=Markup(_plotly_js()), max_plots=MAX_COLUMN_PLOTS)
+    return _env(package).get_template(template).render(specs=specs, specs_json=Markup(specs_json),
+                                                       plotly_js=Markup(_plotly_js()), **context)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def render_html(profile: Profile, title: str = "Data report") -> str:
+    """The report page as a string."""
+    return render_page("mlpilot.profile", "report.html.j2", plot_specs(profile), p=profile, title=title,
+                       max_plots=MAX_COLUMN_PLOTS)
 
 
-def write_report(profile: Profile, path: str | os.PathLike, title: str = "Data report") -> Path:
-    """Write the report to ``path`` through a temporary file renamed into place."""
+def write_html(html: str, path: str | os.PathLike) -> Path:
+    """Write a page to ``path`` through a temporary file renamed into place."""
     path = Path(path)
-    html = render_html(profile, title)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".html", dir=path.parent)
     try:
@@ -137,3 +139,14 @@ def write_report(profile: Profile, path: str | os.PathLike, title: str = "Data r
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_report(profile: Profile, path: str | os.PathLike, title: str = "Data report") -> Path:
+    """Write the report to ``path`` through a temporary file renamed into place."""
+    return write_html(render_html(profile, title), path)

@@ -7,7 +7,9 @@ outliers, correlations and associations come from a random sample of at most
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from datetime import datetime, timezone
 from typing import Any
 
@@ -61,6 +63,12 @@ class Profile:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def write_html(self, path: str | os.PathLike, title: str = "Data report") -> Path:
+        """Write the report as one self-contained HTML page (plots included); returns its path."""
+        from mlpilot.profile.render import write_report
+
+        return write_report(self, path, title)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Profile:

@@ -1,14 +1,14 @@
 """The FastAPI application: mlpilot's routes, the Open Inference Protocol v2, admin, /metrics, /docs.
 
-``create_app(settings)`` builds it for a catalog of registered models; ``app_from_env()`` is the
-factory uvicorn's workers call (``mlpilot serve`` passes the model names in MLPILOT_SERVE_MODELS).
+``create_app(settings)`` builds it for a catalog of registered models; ``mlpilot.service`` adds the
+monitoring route and is what ``mlpilot serve`` runs.
 """
 
 from __future__ import annotations
 
-import os
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -19,8 +19,9 @@ from mlpilot.serving import routes_admin, routes_v1, routes_v2
 from mlpilot.serving.catalog import ModelCatalog
 from mlpilot.serving.errors import BodyLimit, install_error_handlers
 from mlpilot.serving.metrics import CONTENT_TYPE, ServiceMetrics
+from mlpilot.serving.predlog import LogStore, PredictionLog
 
-__all__ = ["ServeSettings", "create_app", "app_from_env", "MODELS_ENV"]
+__all__ = ["ServeSettings", "create_app", "MODELS_ENV"]
 
 MODELS_ENV = "MLPILOT_SERVE_MODELS"
 
@@ -33,27 +34,36 @@ class ServeSettings:
     max_rows: int = 10_000
     max_body_bytes: int = 64 * 2**20
     poll_seconds: float = 2.0
+    log_root: Path | None = None  # where predictions and feedback are logged (None: not logged)
+    log_retention_days: float = 30.0
 
     @classmethod
     def from_env(cls, names: tuple[str, ...] = ()) -> ServeSettings:
         return cls(names, Registry(), config.admin_token(), config.max_rows(), config.max_body_bytes(),
-                   config.poll_seconds())
+                   config.poll_seconds(), config.log_root(), config.log_retention_days())
 
 
 def create_app(settings: ServeSettings) -> FastAPI:
     catalog = ModelCatalog(settings.registry, settings.names, settings.poll_seconds)
     metrics = ServiceMetrics()
+    log = None if settings.log_root is None else PredictionLog(LogStore(settings.log_root,
+                                                                        settings.log_retention_days))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         catalog.start()
+        if log is not None:
+            log.start()
         yield
+        if log is not None:
+            log.stop()  # writes what is buffered
         catalog.stop()
 
     app = FastAPI(title="mlpilot", version=__version__, lifespan=lifespan,
                   description="Predictions from registered mlpilot models: mlpilot's JSON routes, KServe's Open "
                               "Inference Protocol v2, Prometheus metrics at /metrics.")
     app.state.settings, app.state.catalog, app.state.metrics = settings, catalog, metrics
+    app.state.prediction_log = log
     install_error_handlers(app)
     app.include_router(routes_v1.router)
     app.include_router(routes_v2.router)
@@ -73,6 +83,3 @@ def create_app(settings: ServeSettings) -> FastAPI:
     return app
 
 
-def app_from_env() -> FastAPI:
-    names = tuple(n for n in os.environ.get(MODELS_ENV, "").split(",") if n)
-    return create_app(ServeSettings.from_env(names))

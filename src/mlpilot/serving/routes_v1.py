@@ -6,6 +6,7 @@ import time
 import uuid
 from typing import Any
 
+import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -14,8 +15,8 @@ from pydantic import ValidationError
 from mlpilot.exceptions import DataError, MlpilotError
 from mlpilot.serving.catalog import Served
 from mlpilot.serving.errors import status_for
-from mlpilot.serving.schemas import ErrorResponse, PredictRequest, PredictResponse
-from mlpilot.serving.scoring import frame_from_rows, read_upload, score
+from mlpilot.serving.schemas import ErrorResponse, FeedbackRequest, FeedbackResponse, PredictRequest, PredictResponse
+from mlpilot.serving.scoring import check_rows, frame_from_rows, read_upload, score
 
 __all__ = ["router", "answer"]
 
@@ -33,9 +34,9 @@ _BODY_DOC = {"requestBody": {"required": True, "content": {
 }}}
 
 
-async def answer(request: Request, name: str, route: str, served_of, frame_of) -> Any:
+async def answer(request: Request, name: str, route: str, served_of, frame_of, request_id: str) -> Any:
     """Score the table ``frame_of()`` gives with the model ``served_of()`` gives, counting the request
-    in the metrics under ``route`` whatever the outcome."""
+    in the metrics under ``route`` whatever the outcome, and logging the answered rows under ``request_id``."""
     metrics = request.app.state.metrics
     start = time.perf_counter()
     served: Served | None = None
@@ -53,6 +54,9 @@ async def answer(request: Request, name: str, route: str, served_of, frame_of) -
         metrics.requests.labels(name, version, route, str(code)).inc()
         raise
     version = str(served.version)
+    log = request.app.state.prediction_log
+    if log is not None:
+        log.record(served, request_id, df, result)
     metrics.requests.labels(name, version, route, "200").inc()
     metrics.latency.labels(name, version, route).observe(time.perf_counter() - start)
     return served, result
@@ -91,5 +95,31 @@ async def predict(name: str, request: Request) -> PredictResponse:
     `file`, or the raw body with Content-Type text/csv). Answers the champion's predictions, the class
     probabilities for classification, the model version and a request id."""
     catalog = request.app.state.catalog
-    served, result = await answer(request, name, "v1", lambda: catalog.current(name), lambda: _table(request))
-    return PredictResponse(model=name, version=served.version, request_id=uuid.uuid4().hex, **result)
+    request_id = uuid.uuid4().hex
+    served, result = await answer(request, name, "v1", lambda: catalog.current(name), lambda: _table(request),
+                                  request_id)
+    return PredictResponse(model=name, version=served.version, request_id=request_id, **result)
+
+
+@router.post("/v1/models/{name}/feedback", response_model=FeedbackResponse, responses=ERRORS,
+             summary="Send the true labels of earlier predictions")
+async def feedback(name: str, body: FeedbackRequest, request: Request) -> FeedbackResponse:
+    """True labels for rows answered before, by their `request_id` and `row`. Labels may come late and for only
+    some rows; monitoring joins them with the logged predictions (the latest label of a row counts)."""
+    served = request.app.state.catalog.current(name)  # 404 for a model that is not served
+    settings = request.app.state.settings
+    check_rows(len(body.labels), settings.max_rows)
+    if not served.predictor.task.is_classification:
+        for i, item in enumerate(body.labels):
+            if isinstance(item.label, bool) or not isinstance(item.label, int | float):
+                try:
+                    float(str(item.label))
+                except ValueError:
+                    raise DataError(f"labels[{i}].label is {item.label!r}, but model '{name}' predicts numbers; "
+                                    "send the true value as a number.") from None
+    log = request.app.state.prediction_log
+    if log is None:
+        raise DataError("This service does not log predictions (MLPILOT_LOG_PREDICTIONS=0), so it cannot take "
+                        "feedback; start it with logging on.")
+    log.feedback(name, pd.DataFrame([item.model_dump() for item in body.labels]))
+    return FeedbackResponse(model=name, accepted=len(body.labels))

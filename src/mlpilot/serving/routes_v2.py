@@ -165,8 +165,9 @@ async def _infer(request: Request, name: str, body: InferRequest, version: int |
     async def frame_of() -> pd.DataFrame:
         return _frame(body, settings.max_rows)
 
-    served, result = await answer(request, name, "v2", served_of, frame_of)
-    return InferResponse(model_name=name, model_version=str(served.version), id=body.id or uuid.uuid4().hex,
+    request_id = body.id or uuid.uuid4().hex
+    served, result = await answer(request, name, "v2", served_of, frame_of, request_id)
+    return InferResponse(model_name=name, model_version=str(served.version), id=request_id,
                          outputs=_outputs(served, result, body.outputs))
 
 

@@ -6,7 +6,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["PredictRequest", "PredictResponse", "InferTensor", "InferRequest", "InferResponse", "PromoteRequest",
+__all__ = ["PredictRequest", "PredictResponse", "Label", "FeedbackRequest", "FeedbackResponse", "InferTensor", "InferRequest", "InferResponse", "PromoteRequest",
            "RollbackRequest", "AliasResponse", "ErrorResponse", "Value"]
 
 Value = Union[bool, int, float, str, None]  # what one cell of a row may be
@@ -27,6 +27,27 @@ class PredictResponse(BaseModel):
     predictions: list[Value] = Field(description="Predicted class label, or value for regression, per row.")
     probabilities: Optional[list[dict[str, float]]] = Field(
         None, description="Classification: per row, the probability of each class (by label).")
+
+
+class Label(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    request_id: str = Field(min_length=1, max_length=200, description="The request_id a prediction answer gave.")
+    row: int = Field(0, ge=0, description="The row's position in that request (0 for the first).")
+    label: Union[bool, int, float, str] = Field(description="The true class label, or value for regression.")
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"labels": [{"request_id": "5f0c...", "row": 0, "label": "sick"}]}]})
+
+    labels: list[Label] = Field(min_length=1, description="True labels of earlier predictions; they may come "
+                                                           "late, and for only some rows.")
+
+
+class FeedbackResponse(BaseModel):
+    model: str
+    accepted: int
 
 
 class ErrorResponse(BaseModel):
