@@ -104,19 +104,21 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
         out: str | os.PathLike | None = None, on_event: Event | None = None,
         time_spent: float = 0.0, keep: Sequence[str] = (), deterministic: bool = False,
         max_latency_ms: float | None = None, families: Sequence[str] | None = None,
-        drop: Sequence[str] = ()) -> Predictor:
+        drop: Sequence[str] = (), configs: Sequence[dict[str, Any]] | None = None) -> Predictor:
     """Train the best model for predicting ``target`` from the other columns of ``data``.
 
     ``time_limit`` (seconds) covers the whole fit, saving included; ``time_spent`` is time
     already used before this call (the CLI passes its start-up time). With ``out`` the
     model is saved there as a bundle. The data checks drop identifiers, constant, copied and
     leaking columns (each with its reason in ``predictor.info["cleaning"]``); columns in ``keep``
-    are used anyway, and columns in ``drop`` are not used. ``deterministic`` replaces the clock by a budget of trials: every candidate
-    of the preset runs to completion and nothing depends on timing, so the same data and
+    are used anyway, and columns in ``drop`` are not used. ``deterministic`` replaces the clock by a
+    budget of trials: every candidate of the preset runs to completion and nothing depends on timing, so the same data and
     seed give the same model; ``time_limit`` is then ignored. ``max_latency_ms`` keeps only
     ensembles whose single-row prediction takes at most that many milliseconds (checked and
     prepared row included). ``families`` keeps only the preset's candidates of these model
-    families (e.g. ``("lightgbm",)`` for a single booster).
+    families (e.g. ``("lightgbm",)`` for a single booster). ``configs`` (dicts with ``name``,
+    ``family`` and ``config``, as a bundle's manifest lists its members) replaces the search by
+    these configurations alone: a cheap refit of a known ensemble on new data.
     """
     _check_time_limit(time_limit)
     _check_latency_limit(max_latency_ms)
@@ -132,10 +134,13 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     the_metric = get_metric(metric, the_task)
     y, classes = encode_target(y_raw.reset_index(drop=True), the_task)
     keep_family = _family_filter(families)
-    first = [c for c in candidates_for(chosen, the_task) if keep_family(c)]
+    first = [c for c in (candidates_for(chosen, the_task) if configs is None else _given(configs)) if keep_family(c)]
     pool, n_jobs = open_pool(len(df), time_limit, deterministic, _warm_modules(first), side_by_side=chosen.hpo_trials > 0)
-    candidates, hpo_trials = search_plan(chosen, the_task, follow_on=pool.stops_jobs and not deterministic)
-    candidates = [c for c in candidates if keep_family(c)]
+    if configs is None:
+        candidates, hpo_trials = search_plan(chosen, the_task, follow_on=pool.stops_jobs and not deterministic)
+        candidates = [c for c in candidates if keep_family(c)]
+    else:  # a refit of known configurations: nothing else is tried
+        candidates, hpo_trials = first, 0
     if not candidates:
         pool.close()
         raise ConfigError(f"--families {','.join(families or ())} leaves no candidate of preset '{chosen.name}' for a "
@@ -229,6 +234,19 @@ def _family_filter(families: Sequence[str] | None):
         raise ConfigError(f"--families has {unknown[0] if unknown else 'nothing'!r}; allowed: a comma-separated "
                           f"list of {', '.join(FAMILIES)}.")
     return lambda cand: cand.family.key in families
+
+
+def _given(configs: Sequence[dict[str, Any]]) -> list[Candidate]:
+    """Candidates for known configurations (a bundle's members: name, family, config)."""
+    from mlpilot.models import FAMILIES
+
+    out = []
+    for item in configs:
+        family = FAMILIES.get(item.get("family"))
+        if family is None:
+            raise ConfigError(f"configs names model family {item.get('family')!r}; allowed: {', '.join(FAMILIES)}.")
+        out.append(Candidate(str(item["name"]), family, dict(item["config"])))
+    return out
 
 
 def _warm_modules(candidates: Sequence[Candidate]) -> tuple[str, ...]:

@@ -11,7 +11,8 @@ import pytest
 
 from mlpilot.data.task import Task
 from mlpilot.monitoring.performance import join_feedback, live_performance, wilson_interval
-from mlpilot.serving.predlog import FEEDBACK, PREDICTIONS, LogStore, SegmentWriter, loggable_inputs, prediction_rows
+from mlpilot.serving.predlog import (FEEDBACK, PREDICTIONS, Answered, LogStore, SegmentWriter, loggable_inputs,
+                                    prediction_rows)
 
 
 def test_segments_are_written_atomically_read_back_and_expired(tmp_path):
@@ -28,14 +29,15 @@ def test_segments_are_written_atomically_read_back_and_expired(tmp_path):
 
 def test_writer_flushes_in_the_background_and_on_stop(tmp_path):
     store = LogStore(tmp_path)
-    writer = SegmentWriter(store, flush_rows=3, flush_seconds=60)
+    writer = SegmentWriter(store, lambda kind, items: pd.concat(items, ignore_index=True), flush_rows=3,
+                           flush_seconds=60)
     writer.start()
-    writer.add("m", FEEDBACK, pd.DataFrame({"request_id": ["a", "b", "c"], "row": [0, 0, 0], "label": ["x"] * 3}))
+    writer.add("m", FEEDBACK, pd.DataFrame({"request_id": ["a", "b", "c"], "row": [0, 0, 0], "label": ["x"] * 3}), 3)
     deadline = time.time() + 10
     while not store.segments("m", FEEDBACK) and time.time() < deadline:
         time.sleep(0.02)
     assert len(store.read("m", FEEDBACK)) == 3  # a full buffer is written without waiting for the timer
-    writer.add("m", FEEDBACK, pd.DataFrame({"request_id": ["d"], "row": [0], "label": ["y"]}))
+    writer.add("m", FEEDBACK, pd.DataFrame({"request_id": ["d"], "row": [0], "label": ["y"]}), 1)
     writer.stop()
     assert len(store.read("m", FEEDBACK)) == 4
 
@@ -51,9 +53,13 @@ def test_inputs_are_typed_by_the_schema(make_table):
     assert "f:extra" not in out.columns
     assert out["f:num"].dtype == np.float64 and out["f:num"].iloc[0] == 1.5 and np.isnan(out["f:num"].iloc[1])
     assert out["f:cat"].iloc[0] == "red" and pd.isna(out["f:cat"].iloc[1])
-    rows = prediction_rows("r1", 3, out, ["yes", "no"], [{"no": 0.2, "yes": 0.8}, {"no": 0.7, "yes": 0.3}])
-    assert rows["row"].tolist() == [0, 1] and rows["version"].tolist() == [3, 3]
-    assert rows["p:yes"].tolist() == [0.8, 0.3] and rows["prediction"].tolist() == ["yes", "no"]
+    one = Answered("r1", 3, schema, request, ["yes", "no"], [{"no": 0.2, "yes": 0.8}, {"no": 0.7, "yes": 0.3}], 1.0)
+    two = Answered("r2", 2, schema, request.iloc[:1], ["no"], [{"no": 0.9, "yes": 0.1}], 2.0)
+    rows = prediction_rows([one, two])
+    assert rows["request_id"].tolist() == ["r2", "r1", "r1"] and rows["row"].tolist() == [0, 0, 1]
+    assert rows["version"].tolist() == [2, 3, 3] and rows["ts"].tolist() == [2.0, 1.0, 1.0]
+    assert rows["p:yes"].tolist() == [0.1, 0.8, 0.3] and rows["prediction"].tolist() == ["no", "yes", "no"]
+    assert rows["f:num"].iloc[1] == 1.5 and "f:extra" not in rows.columns
 
 
 def test_the_latest_label_of_a_row_counts_and_unlabelled_rows_are_left_out():

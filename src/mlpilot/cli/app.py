@@ -33,6 +33,7 @@ app = typer.Typer(
         "  mlpilot serve churn --port 8000                          (HTTP: /v1, KServe v2, /metrics, /docs)\n\n"
         "  mlpilot models list | show | promote | rollback | delete | export\n\n"
         "  mlpilot monitor churn                                   (drift, live accuracy)\n\n"
+        "  mlpilot retrain churn                                   (promoted only if better)\n\n"
         "DATA is a csv, tsv, parquet, json, jsonl or xlsx file, or a query given with --sql "
         "(and --db URL for a database). Exit codes: 0 ok, 2 bad input or usage, 1 internal error."
     ),
@@ -49,12 +50,14 @@ def _add_subcommands() -> None:
     from mlpilot.cli.models import models_app
     from mlpilot.cli.monitor import monitor
     from mlpilot.cli.report import report
+    from mlpilot.cli.retrain import retrain
     from mlpilot.cli.serve import serve
 
     app.command()(report)
     app.add_typer(models_app)
     app.command()(serve)
     app.command()(monitor)
+    app.command()(retrain)
 
 DataArg = Annotated[Optional[Path], typer.Argument(help="Table file: csv, tsv, parquet, json, jsonl or xlsx.",
                                                    show_default=False)]
@@ -164,7 +167,7 @@ def fit(
         if name is not None:
             from mlpilot.cli.models import register_fitted
 
-            registered = register_fitted(out, name, move=staged is not None)
+            registered = register_fitted(out, name, move=staged is not None, data=df)
     finally:
         if staged is not None:
             shutil.rmtree(staged, ignore_errors=True)

@@ -97,6 +97,27 @@ def show(
                       "" if v.parent_version is None else str(v.parent_version), (v.fingerprint or "")[:12],
                       v.description)
     stdout_console().print(table)
+    if version is None and alias is None:
+        _print_decisions(reg, base)
+
+
+def _print_decisions(reg, name: str) -> None:
+    """The retraining decisions about ``name``, newest first, with their evidence in words."""
+    from rich.table import Table
+
+    from mlpilot.cli.output import stdout_console
+    from mlpilot.registry.history import list_decisions
+
+    found = list_decisions(reg, name, limit=20)
+    if not found:
+        return
+    table = Table(title=f"Retraining decisions about {name} (newest first)", title_justify="left")
+    for col in ("at", "action", "version", "champion", "reason"):
+        table.add_column(col, justify="right" if col in ("version", "champion") else "left")
+    for d in found:
+        table.add_row(d["at"], d["action"], "" if d["version"] is None else str(d["version"]),
+                      "" if d["champion"] is None else str(d["champion"]), d["reason"])
+    stdout_console().print(table)
 
 
 AliasOpt = Annotated[str, typer.Option("--alias", help="champion or challenger.")]
@@ -151,9 +172,15 @@ def export(
     typer.echo(f"Exported {model} to {path}.")
 
 
-def register_fitted(bundle: Path, name: str, move: bool, source: str = "fit") -> str:
-    """Register the bundle just fitted (or imported); the line to print."""
-    found = _registry().register(bundle, name, move=move, source=source)
+def register_fitted(bundle: Path, name: str, move: bool, source: str = "fit", data=None) -> str:
+    """Register the bundle just fitted (or imported), keeping its training table ``data`` (for retraining)
+    if given; the line to print."""
+    registry = _registry()
+    found = registry.register(bundle, name, move=move, source=source)
+    if data is not None:
+        from mlpilot.registry.history import save_training_data
+
+        save_training_data(registry, name, found.version, data)
     aliases = f" ({', '.join(found.aliases)})" if found.aliases else \
         f"; make it the champion with: mlpilot models promote {name} {found.version}"
     return f"Registered {name} version {found.version}{aliases}."

@@ -25,6 +25,7 @@ NEAR_CONSTANT_ROWS = 10  # ... and are at least this many rows
 LEAK_POWER = 0.98  # predictive power of one column on its own (see profile.association) that means a leak
 RELABEL_POWER = 0.9  # the same, for a column with exactly as many values as the target has classes
 DISTINCT_SHARE = 0.5  # a column with distinct values in this share of rows makes a repeated row no accident
+ACCIDENT_SHARE = 0.05  # ... unless more rows than this repeat: then the data hold repeats by design
 LEAK_RANK = 0.99  # |Spearman| of a numeric column with a numeric target that means a leak
 
 TITLES = {
@@ -204,8 +205,10 @@ def duplicate_rows(df: pd.DataFrame, target: str | None) -> tuple[Finding | None
     first copy, and whether the copies are accidental (then fit keeps each row's copies in one fold).
 
     Where some column has distinct values in at least half the rows, a whole row cannot repeat by
-    chance: it was entered twice, and a model validated on a row it trained on looks better than it
-    is. Where every column has few values, rows repeat by nature, and nothing is done.
+    chance; if few rows repeat (at most 5 %), they were entered twice, and a model validated on a row
+    it trained on looks better than it is. Where every column has few values, rows repeat by nature;
+    where many rows repeat, the data were collected with repeats (several records of one case) and
+    new data will hold them too: in both cases nothing is done.
     """
     hashes = pd.util.hash_pandas_object(df, index=False).to_numpy()
     first = pd.Series(np.arange(len(df))).groupby(hashes, sort=False).transform("min").to_numpy()
@@ -223,6 +226,9 @@ def duplicate_rows(df: pd.DataFrame, target: str | None) -> tuple[Finding | None
     if not distinct:
         return Finding("duplicate_rows", None, reason, "kept as they are: every column has few distinct values, "
                        "so rows repeat by nature"), first, False
+    if n_dup > ACCIDENT_SHARE * len(df):
+        return Finding("duplicate_rows", None, reason, "kept as they are: too many to be rows entered twice by "
+                       "mistake, so the data hold repeats by design, and new data will too"), first, False
     return Finding("duplicate_rows", None, f"{reason}, although '{distinct[0]}' has a distinct value in most rows "
                    "(entered twice?)", "kept, and the copies of a row share one cross-validation fold, so validation "
                    "never scores a row the model trained on"), first, True

@@ -21,7 +21,7 @@ from mlpilot.exceptions import ConfigError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["metadata", "models", "versions", "aliases", "alias_events", "make_engine"]
+__all__ = ["metadata", "models", "versions", "aliases", "alias_events", "decisions", "make_engine"]
 
 SQLITE_BUSY_MS = 30_000  # how long a writer waits for another process's transaction
 
@@ -70,6 +70,19 @@ alias_events = Table(  # every move of an alias, so that a rollback knows where 
     Column("action", String(20), nullable=False),  # promote, rollback
     Column("undone", Boolean, nullable=False, default=False),  # a promote that a rollback took back
     Column("at", String(32), nullable=False),
+)
+
+
+decisions = Table(  # what retraining decided, and on what evidence
+    "mlpilot_decisions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, index=True),
+    Column("at", String(32), nullable=False),
+    Column("action", String(20), nullable=False),  # promote, keep, skip, failed
+    Column("version", Integer),  # the challenger it is about (None: none was trained)
+    Column("champion", Integer),  # the champion at the time
+    Column("reason", Text, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON
 )
 
 

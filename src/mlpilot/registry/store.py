@@ -284,6 +284,7 @@ class Registry:
                 conn.execute(delete(models).where(models.c.name == name))
         for r in rows:  # after the commit: a crash leaves unreferenced files, never a row without files
             shutil.rmtree(self.home / r.artifact, ignore_errors=True)
+            (self.home / "datasets" / name / f"v{r.version}.parquet").unlink(missing_ok=True)  # its training data
         return sorted(r.version for r in rows)
 
     # ------------------------------------------------------------------ reading

@@ -43,7 +43,9 @@ class ServeSettings:
                    config.poll_seconds(), config.log_root(), config.log_retention_days())
 
 
-def create_app(settings: ServeSettings) -> FastAPI:
+def create_app(settings: ServeSettings, on_start: tuple = (), on_stop: tuple = ()) -> FastAPI:
+    """The service for ``settings``; ``on_start`` and ``on_stop`` are callables run when it starts and
+    stops (background work that other stages add, such as automatic retraining)."""
     catalog = ModelCatalog(settings.registry, settings.names, settings.poll_seconds)
     metrics = ServiceMetrics()
     log = None if settings.log_root is None else PredictionLog(LogStore(settings.log_root,
@@ -54,7 +56,11 @@ def create_app(settings: ServeSettings) -> FastAPI:
         catalog.start()
         if log is not None:
             log.start()
+        for hook in on_start:
+            hook()
         yield
+        for hook in on_stop:
+            hook()
         if log is not None:
             log.stop()  # writes what is buffered
         catalog.stop()

@@ -14,12 +14,14 @@ floats, the rest as text). A feedback row: ``request_id``, ``row``, ``label`` (t
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,7 @@ from mlpilot.data.schema import ColumnKind, Schema
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PredictionLog", "LogStore", "SegmentWriter", "loggable_inputs", "prediction_rows", "PREDICTIONS", "FEEDBACK",
+__all__ = ["PredictionLog", "LogStore", "SegmentWriter", "Answered", "loggable_inputs", "prediction_rows", "PREDICTIONS", "FEEDBACK",
            "PROBA_PREFIX", "FEATURE_PREFIX"]
 
 PREDICTIONS = "predictions"
@@ -40,11 +42,11 @@ FEATURE_PREFIX = "f:"
 
 
 def loggable_inputs(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-    """The feature columns of a request, typed for the log and named ``f:<column>``: numbers as floats
-    (NaN where not a number), everything else as text (None where missing); columns the model does not
-    use are left out."""
+    """The columns of a request that the Schema knows (features, and the columns training left out, which a
+    retraining may use), typed for the log and named ``f:<column>``: numbers as floats (NaN where not a
+    number), everything else as text (missing where missing); other columns are left out."""
     out = {}
-    for col in schema.features:
+    for col in schema.columns:
         if col.name not in df.columns:
             continue
         s = df[col.name]
@@ -115,22 +117,24 @@ def _written_at(path: Path) -> float:
 
 
 class SegmentWriter:
-    """Buffers log rows per (model, kind) and writes them as segments from a background thread."""
+    """Buffers log items per (model, kind) and writes them as segments from a background thread; ``build``
+    turns a buffer's items into one table at write time (off the request path)."""
 
-    def __init__(self, store: LogStore, flush_rows: int = 5_000, flush_seconds: float = 2.0):
-        self.store, self.flush_rows, self.flush_seconds = store, flush_rows, flush_seconds
-        self._buffers: dict[tuple[str, str], list[pd.DataFrame]] = {}
+    def __init__(self, store: LogStore, build: Callable[[str, list[Any]], pd.DataFrame], flush_rows: int = 5_000,
+                 flush_seconds: float = 2.0):
+        self.store, self.build, self.flush_rows, self.flush_seconds = store, build, flush_rows, flush_seconds
+        self._buffers: dict[tuple[str, str], list[Any]] = {}
         self._rows: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def add(self, name: str, kind: str, frame: pd.DataFrame) -> None:
-        """Queue rows for ``name``'s ``kind`` log (cheap: the write happens in the background)."""
+    def add(self, name: str, kind: str, item: Any, n_rows: int) -> None:
+        """Queue an item of ``n_rows`` rows for ``name``'s ``kind`` log (cheap: the work happens at write time)."""
         with self._lock:
-            self._buffers.setdefault((name, kind), []).append(frame)
-            self._rows[(name, kind)] = self._rows.get((name, kind), 0) + len(frame)
+            self._buffers.setdefault((name, kind), []).append(item)
+            self._rows[(name, kind)] = self._rows.get((name, kind), 0) + n_rows
             full = self._rows[(name, kind)] >= self.flush_rows
         if full:
             self._wake.set()
@@ -152,14 +156,14 @@ class SegmentWriter:
     def flush(self) -> list[Path]:
         """Write every buffer now; returns the segments written."""
         with self._lock:
-            buffers, self._buffers, self._rows = self._buffers, {}, {}
+            buffers, rows, self._buffers, self._rows = self._buffers, self._rows, {}, {}
         written = []
-        for (name, kind), frames in buffers.items():
+        for (name, kind), items in buffers.items():
             try:
-                written.append(self.store.write(name, kind, pd.concat(frames, ignore_index=True, sort=False)))
+                written.append(self.store.write(name, kind, self.build(kind, items)))
             except Exception:  # noqa: BLE001 - a full disk must not stop serving; the rows are lost, and said so
-                logger.exception("Could not write %d %s rows of model '%s' to the log.",
-                                 sum(len(f) for f in frames), kind, name)
+                logger.exception("Could not write %d %s rows of model '%s' to the log.", rows[(name, kind)], kind,
+                                 name)
         return written
 
     def _run(self) -> None:
@@ -169,20 +173,48 @@ class SegmentWriter:
             self.flush()
 
 
-def prediction_rows(request_id: str, version: int, inputs: pd.DataFrame, predictions: Iterable[Any],
-                    probabilities: list[dict[str, float]] | None) -> pd.DataFrame:
-    """The log rows of one answered request."""
-    n = len(inputs)
-    meta: dict[str, Any] = {"request_id": np.full(n, request_id, dtype=object), "row": np.arange(n, dtype=np.int64),
-                            "version": np.full(n, version, dtype=np.int64), "ts": np.full(n, time.time()),
-                            "prediction": list(predictions)}
-    if probabilities is not None:
-        meta["prediction"] = [str(v) for v in meta["prediction"]]
-        for label in probabilities[0]:
-            meta[f"{PROBA_PREFIX}{label}"] = np.array([p[label] for p in probabilities], dtype=np.float64)
-    else:
-        meta["prediction"] = np.asarray(meta["prediction"], dtype=np.float64)
-    return pd.concat([pd.DataFrame(meta), inputs.reset_index(drop=True)], axis=1)
+@dataclass
+class Answered:
+    """One answered request, as queued for the log."""
+
+    request_id: str
+    version: int
+    schema: Schema
+    frame: pd.DataFrame
+    predictions: list[Any]
+    probabilities: list[dict[str, float]] | None
+    ts: float
+
+
+def prediction_rows(items: list[Answered]) -> pd.DataFrame:
+    """The log rows of answered requests (of one model): meta columns, probabilities, typed inputs."""
+    parts = []
+    for _, group in itertools.groupby(sorted(items, key=lambda a: a.version), key=lambda a: a.version):
+        group = list(group)
+        sizes = np.array([len(a.frame) for a in group])
+        meta: dict[str, Any] = {
+            "request_id": np.repeat(np.array([a.request_id for a in group], dtype=object), sizes),
+            "row": np.concatenate([np.arange(n, dtype=np.int64) for n in sizes]),
+            "version": np.repeat(np.array([a.version for a in group], dtype=np.int64), sizes),
+            "ts": np.repeat(np.array([a.ts for a in group]), sizes),
+        }
+        predictions = [p for a in group for p in a.predictions]
+        if group[0].probabilities is not None:
+            meta["prediction"] = np.array([str(v) for v in predictions], dtype=object)
+            probabilities = [p for a in group for p in a.probabilities]
+            for label in probabilities[0]:
+                meta[f"{PROBA_PREFIX}{label}"] = np.array([p.get(label, np.nan) for p in probabilities])
+        else:
+            meta["prediction"] = np.asarray(predictions, dtype=np.float64)
+        raw = pd.concat([a.frame for a in group], ignore_index=True, sort=False)
+        parts.append(pd.concat([pd.DataFrame(meta), loggable_inputs(raw, group[0].schema)], axis=1))
+    return pd.concat(parts, ignore_index=True, sort=False)
+
+
+def _build(kind: str, items: list[Any]) -> pd.DataFrame:
+    if kind == PREDICTIONS:
+        return prediction_rows(items)
+    return pd.concat(items, ignore_index=True, sort=False)
 
 
 class PredictionLog:
@@ -190,7 +222,7 @@ class PredictionLog:
 
     def __init__(self, store: LogStore, flush_rows: int = 5_000, flush_seconds: float = 2.0):
         self.store = store
-        self.writer = SegmentWriter(store, flush_rows, flush_seconds)
+        self.writer = SegmentWriter(store, _build, flush_rows, flush_seconds)
 
     def start(self) -> None:
         self.writer.start()
@@ -200,15 +232,11 @@ class PredictionLog:
 
     def record(self, served: Any, request_id: str, df: pd.DataFrame, result: dict[str, Any]) -> None:
         """Queue the rows of one answered request (``served``: the catalog's entry, with the predictor)."""
-        try:
-            inputs = loggable_inputs(df, served.predictor.schema)
-            rows = prediction_rows(request_id, served.version, inputs, result["predictions"], result["probabilities"])
-        except Exception:  # noqa: BLE001 - logging must never fail a request that was answered
-            logger.exception("Could not log request %s of model '%s'.", request_id, served.name)
-            return
-        self.writer.add(served.name, PREDICTIONS, rows)
+        item = Answered(request_id, served.version, served.predictor.schema, df, result["predictions"],
+                        result["probabilities"], time.time())
+        self.writer.add(served.name, PREDICTIONS, item, len(df))
 
     def feedback(self, name: str, labels: pd.DataFrame) -> None:
         """Queue true labels: columns ``request_id``, ``row`` and ``label``."""
         frame = labels.assign(label=labels["label"].astype(str), ts=time.time())
-        self.writer.add(name, FEEDBACK, frame[["request_id", "row", "label", "ts"]])
+        self.writer.add(name, FEEDBACK, frame[["request_id", "row", "label", "ts"]], len(frame))
