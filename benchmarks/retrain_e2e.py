@@ -136,6 +136,7 @@ def run(args) -> dict:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
+        server.stderr.close()
     show = _cli(env, "models", "show", "e2e", cwd=work).stdout
     from mlpilot.registry.history import list_decisions
 

@@ -54,7 +54,9 @@ def test_inputs_are_typed_by_the_schema(make_table):
     assert out["f:num"].dtype == np.float64 and out["f:num"].iloc[0] == 1.5 and np.isnan(out["f:num"].iloc[1])
     assert out["f:cat"].iloc[0] == "red" and pd.isna(out["f:cat"].iloc[1])
     one = Answered("r1", 3, schema, request, ["yes", "no"], [{"no": 0.2, "yes": 0.8}, {"no": 0.7, "yes": 0.3}], 1.0)
-    two = Answered("r2", 2, schema, request.iloc[:1], ["no"], [{"no": 0.9, "yes": 0.1}], 2.0)
+    small = request.iloc[:1]
+    two = Answered("r2", 2, schema, (tuple(small.columns), small.to_numpy(dtype=object)), ["no"],
+                   [{"no": 0.9, "yes": 0.1}], 2.0)  # a small request, queued as (columns, values)
     rows = prediction_rows([one, two])
     assert rows["request_id"].tolist() == ["r2", "r1", "r1"] and rows["row"].tolist() == [0, 0, 1]
     assert rows["version"].tolist() == [2, 3, 3] and rows["ts"].tolist() == [2.0, 1.0, 1.0]

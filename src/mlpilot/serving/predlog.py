@@ -37,6 +37,7 @@ __all__ = ["PredictionLog", "LogStore", "SegmentWriter", "Answered", "loggable_i
 
 PREDICTIONS = "predictions"
 FEEDBACK = "feedback"
+SMALL_REQUEST = 64  # requests with at most this many rows are queued as (columns, values), not as a table
 PROBA_PREFIX = "p:"
 FEATURE_PREFIX = "f:"
 
@@ -180,7 +181,7 @@ class Answered:
     request_id: str
     version: int
     schema: Schema
-    frame: pd.DataFrame
+    frame: pd.DataFrame | tuple[tuple[str, ...], np.ndarray]  # the rows: a table, or (columns, values) if few
     predictions: list[Any]
     probabilities: list[dict[str, float]] | None
     ts: float
@@ -191,7 +192,7 @@ def prediction_rows(items: list[Answered]) -> pd.DataFrame:
     parts = []
     for _, group in itertools.groupby(sorted(items, key=lambda a: a.version), key=lambda a: a.version):
         group = list(group)
-        sizes = np.array([len(a.frame) for a in group])
+        sizes = np.array([len(a.frame) if isinstance(a.frame, pd.DataFrame) else len(a.frame[1]) for a in group])
         meta: dict[str, Any] = {
             "request_id": np.repeat(np.array([a.request_id for a in group], dtype=object), sizes),
             "row": np.concatenate([np.arange(n, dtype=np.int64) for n in sizes]),
@@ -206,9 +207,20 @@ def prediction_rows(items: list[Answered]) -> pd.DataFrame:
                 meta[f"{PROBA_PREFIX}{label}"] = np.array([p.get(label, np.nan) for p in probabilities])
         else:
             meta["prediction"] = np.asarray(predictions, dtype=np.float64)
-        raw = pd.concat([a.frame for a in group], ignore_index=True, sort=False)
+        raw = _stack([a.frame for a in group])
         parts.append(pd.concat([pd.DataFrame(meta), loggable_inputs(raw, group[0].schema)], axis=1))
     return pd.concat(parts, ignore_index=True, sort=False)
+
+
+def _stack(frames: list[pd.DataFrame | tuple[tuple[str, ...], np.ndarray]]) -> pd.DataFrame:
+    """One table of the requests' rows, in order. A small request is queued as (columns, object array):
+    holding thousands of small DataFrames between writes costs the server pauses (their collection),
+    and one array concatenation is cheaper than concatenating them."""
+    if all(isinstance(f, tuple) for f in frames) and len({f[0] for f in frames}) == 1:
+        values = np.concatenate([f[1] for f in frames])
+        return pd.DataFrame(values, columns=list(frames[0][0])).infer_objects()
+    pieces = [pd.DataFrame(f[1], columns=list(f[0])).infer_objects() if isinstance(f, tuple) else f for f in frames]
+    return pd.concat(pieces, ignore_index=True, sort=False)
 
 
 def _build(kind: str, items: list[Any]) -> pd.DataFrame:
@@ -225,6 +237,8 @@ class PredictionLog:
         self.writer = SegmentWriter(store, _build, flush_rows, flush_seconds)
 
     def start(self) -> None:
+        import pyarrow.parquet  # noqa: F401 - imported now, not during the first write (a 0.1 s stall)
+
         self.writer.start()
 
     def stop(self) -> None:
@@ -232,7 +246,8 @@ class PredictionLog:
 
     def record(self, served: Any, request_id: str, df: pd.DataFrame, result: dict[str, Any]) -> None:
         """Queue the rows of one answered request (``served``: the catalog's entry, with the predictor)."""
-        item = Answered(request_id, served.version, served.predictor.schema, df, result["predictions"],
+        rows = (tuple(map(str, df.columns)), df.to_numpy(dtype=object)) if len(df) <= SMALL_REQUEST else df
+        item = Answered(request_id, served.version, served.predictor.schema, rows, result["predictions"],
                         result["probabilities"], time.time())
         self.writer.add(served.name, PREDICTIONS, item, len(df))
 
