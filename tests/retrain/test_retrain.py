@@ -97,3 +97,37 @@ def test_a_failing_retrain_leaves_the_champion_and_says_so(served):
     assert registry.aliases("shift") == before
     decision = list_decisions(registry, "shift")[0]
     assert decision["action"] == "failed" and "no column 'y'" in decision["reason"]
+
+
+@pytest.mark.slow
+def test_a_retrain_killed_mid_way_leaves_the_registry_consistent(tmp_path):
+    """`kill -9` of `mlpilot retrain` while it trains: same champion, every version loadable, no decision half-written."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    home = tmp_path / "home"
+    registry = Registry(home)
+    old = world(600, 0, after=False)
+    mlpilot.fit(old, "y", time_limit=5, preset="fast", out=tmp_path / "v1", seed=0)
+    registry.register(tmp_path / "v1", "shift")
+    save_training_data(registry, "shift", 1, old)
+    world(3000, 1, after=True).to_csv(tmp_path / "new.csv", index=False)
+    env = dict(os.environ, MLPILOT_HOME=str(home))
+    env.pop("MLPILOT_DB_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "mlpilot", "retrain", "shift", "--data", str(tmp_path / "new.csv"),
+                             "--mode", "search", "--time-limit", "60"], env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(6)  # well inside the fit
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert registry.aliases("shift") == {"champion": 1}
+    for version in registry.versions("shift"):
+        mlpilot.load(version.path)  # every registered version is complete
+    assert all(d["action"] in ("promote", "keep", "skip", "failed") for d in list_decisions(registry, "shift"))
+    outcome = retrain("shift", registry, LogStore(home / "monitoring"), RetrainPolicy(min_labels=100, time_limit=8),
+                      new_data=world(600, 2, after=True))  # and the next retrain works
+    assert outcome.action in ("promote", "keep")
+    registry.close()
