@@ -33,7 +33,7 @@ from mlpilot.models.base import FitContext
 from mlpilot.prep.cleaning import apply_findings, check_choices
 from mlpilot.prep.preprocessor import TablePreprocessor
 from mlpilot.profile.checks import Finding
-from mlpilot.profile.examine import TableCheck, build_profile, check_table, target_codes
+from mlpilot.profile.examine import TableCheck, build_profile, check_table
 from mlpilot.profile.summary import Profile
 from mlpilot.profile.reference import fingerprint, prediction_reference, reference_profile
 from mlpilot.search.budget import Budget
@@ -60,11 +60,17 @@ REFIT_GRACE_SHARE = 0.02  # a refit's overrun comes out of the time kept for sav
 STACKING_SHARE = 0.05  # of the time limit, for checking whether a stacker beats the greedy weights
 
 
-def load_training_table(data: pd.DataFrame | str | os.PathLike, target: str) -> pd.DataFrame:
-    """The training table with string column names, checked to hold ``target``."""
+def _table(data: pd.DataFrame | str | os.PathLike, source: str) -> pd.DataFrame:
+    """A copy of ``data`` (or the table read from it) with string column names, each used once."""
     df = data.copy() if isinstance(data, pd.DataFrame) else read_table(data)
     df.columns = [str(c) for c in df.columns]
-    check_unique_columns(df, "the training data")
+    check_unique_columns(df, source)
+    return df
+
+
+def load_training_table(data: pd.DataFrame | str | os.PathLike, target: str) -> pd.DataFrame:
+    """The training table with string column names, checked to hold ``target``."""
+    df = _table(data, "the training data")
     if target not in df.columns:
         close = difflib.get_close_matches(target, df.columns, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else f" Columns: {', '.join(df.columns[:12])}."
@@ -112,8 +118,8 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     model is saved there as a bundle. The data checks drop identifiers, constant, copied and
     leaking columns (each with its reason in ``predictor.info["cleaning"]``); columns in ``keep``
     are used anyway, and columns in ``drop`` are not used. ``deterministic`` replaces the clock by a
-    budget of trials: every candidate of the preset runs to completion and nothing depends on timing, so the same data and
-    seed give the same model; ``time_limit`` is then ignored. ``max_latency_ms`` keeps only
+    budget of trials: every candidate of the preset runs to completion and nothing depends on timing,
+    so the same data and seed give the same model; ``time_limit`` is then ignored. ``max_latency_ms`` keeps only
     ensembles whose single-row prediction takes at most that many milliseconds (checked and
     prepared row included). ``families`` keeps only the preset's candidates of these model
     families (e.g. ``("lightgbm",)`` for a single booster). ``configs`` (dicts with ``name``,
@@ -154,20 +160,18 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
         model_ms = None if max_latency_ms is None else max_latency_ms - _prep_ms(schema, pre, X)
         found = _search(candidates, hpo_trials, pre.transform(X), y, ctx, the_metric, chosen, budget, pool, on_event,
                         model_ms, check.copies)
-    members, board, skipped, stacker, temperature = (found.members, found.board, found.skipped, found.stacker,
-                                                     found.temperature)
     reference = reference_profile(X, schema, _target_values(y, classes), classes is not None)
     reference["predictions"] = prediction_reference(found.oof, classes)
     info = {"seed": seed, "preset": chosen.name, "time_limit": time_limit, "deterministic": deterministic,
-            "n_rows": int(len(df)), "ensemble": "weighted" if stacker is None else "stacked",
-            "skipped": [{"model": s.name, "reason": s.reason} for s in skipped],
+            "n_rows": int(len(df)), "ensemble": "weighted" if found.stacker is None else "stacked",
+            "skipped": [{"model": s.name, "reason": s.reason} for s in found.skipped],
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "data_fingerprint": fingerprint(df),
             "reference_profile": reference,
             "cleaning": [f.to_dict() for f in findings],
             "fit_seconds": round(budget.elapsed(), 3), "versions": _versions()}
-    predictor = Predictor(schema, the_task, the_metric.name, classes, pre, members, board, info, stacker=stacker,
-                          temperature=temperature,
+    predictor = Predictor(schema, the_task, the_metric.name, classes, pre, found.members, found.board, info,
+                          stacker=found.stacker, temperature=found.temperature,
                           data_report=build_profile(df, schema, check, findings, str(the_task), seed=seed).to_dict())
     predictor.info["max_latency_ms"] = max_latency_ms
     predictor.info["latency_ms"] = round(_check_latency(predictor, X.iloc[:1], max_latency_ms), 4)
@@ -202,10 +206,8 @@ def report(data: pd.DataFrame | str | os.PathLike, target: str | None = None, *,
     checks. With ``test``: how many test rows also appear in ``data``.
     """
     if target is None:
-        df = data.copy() if isinstance(data, pd.DataFrame) else read_table(data)
-        df.columns = [str(c) for c in df.columns]
-        check_unique_columns(df, "the data")
-        check_choices(list(df.columns), "", keep, drop)
+        df = _table(data, "the data")
+        check_choices(list(df.columns), None, keep, drop)
         schema, findings, check = examine(df, None, None, None, keep, drop, seed)
         return build_profile(df, schema, check, findings, None, test, seed)
     df = load_training_table(data, target)
@@ -213,7 +215,7 @@ def report(data: pd.DataFrame | str | os.PathLike, target: str | None = None, *,
     y_raw = check_target(df[target])
     df = df.loc[y_raw.index].reset_index(drop=True)
     the_task = infer_task(y_raw, task)
-    y = target_codes(y_raw.reset_index(drop=True), the_task.is_classification)
+    y, _ = encode_target(y_raw.reset_index(drop=True), the_task)
     schema, findings, check = examine(df, target, the_task, y, keep, drop, seed)
     return build_profile(df, schema, check, findings, str(the_task), test, seed)
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from mlpilot.serving.app import ServeSettings
-from mlpilot.serving.predlog import FEEDBACK, PREDICTIONS, LogStore
+from mlpilot.serving.predlog import PREDICTIONS, LogStore
 from mlpilot.service import build_app
 
 

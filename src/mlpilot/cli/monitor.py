@@ -9,8 +9,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from mlpilot.exceptions import ConfigError
-
 __all__ = ["monitor"]
 
 
@@ -33,13 +31,14 @@ def monitor(
     """
     from mlpilot import config
     from mlpilot.bundle.predictor import load
+    from mlpilot.cli.output import check_html_path
     from mlpilot.cli.models import _registry
     from mlpilot.monitoring.drift import DriftThresholds
     from mlpilot.monitoring.monitor import json_safe, monitor as run_monitor
     from mlpilot.serving.predlog import LogStore
 
-    if report is not None and report.suffix.lower() not in (".html", ".htm"):
-        raise ConfigError(f"--report '{report}' has the extension '{report.suffix or '(none)'}'; allowed: .html.")
+    if report is not None:
+        check_html_path(report, "--report")
     root = config.log_root() or config.home() / "monitoring"
     version = _registry().resolve(name)
     predictor = load(version.path)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from mlpilot.exceptions import ConfigError
 
-__all__ = ["check_predictions_path", "write_predictions", "leaderboard_table", "metrics_table", "PREDICTION_FORMATS"]
+__all__ = ["check_predictions_path", "check_html_path", "write_predictions", "leaderboard_table", "metrics_table", "PREDICTION_FORMATS"]
 
 PREDICTION_FORMATS = (".csv", ".parquet")
 
@@ -25,6 +25,13 @@ def check_predictions_path(path: str | os.PathLike) -> Path:
                           f"{', '.join(PREDICTION_FORMATS)}.")
     if path.is_dir():
         raise ConfigError(f"--out '{path}' is a directory; give a file name ending in .csv or .parquet.")
+    return path
+
+
+def check_html_path(path: Path, option: str) -> Path:
+    """Refuse a page path (``option``: --out, --report) whose extension is not .html, before any work is done."""
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ConfigError(f"{option} '{path}' has the extension '{path.suffix or '(none)'}'; allowed: .html.")
     return path
 
 

@@ -61,13 +61,12 @@ def report(
     Example: mlpilot report --model churn@champion --out churn-data.html
     """
     from mlpilot.cli.app import _load, _read, _setup_logging
-    from mlpilot.cli.output import stdout_console
+    from mlpilot.cli.output import check_html_path, stdout_console
     from mlpilot.profile.render import write_report
     from mlpilot.profile.summary import Profile
 
     _setup_logging(verbose)
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise ConfigError(f"--out '{out}' has the extension '{out.suffix or '(none)'}'; allowed: .html.")
+    check_html_path(out, "--out")
     if model is not None:
         if data is not None or sql is not None:
             raise ConfigError("Give either DATA (or --sql) or --model, not both.")

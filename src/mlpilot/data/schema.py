@@ -67,6 +67,13 @@ class Column:
         """This numeric column's values stored as text, read as floats (NaN where not a number)."""
         return parse_numeric_strings(s) if self.number_format is None else parse_formatted(s, self.number_format)
 
+    def floats(self, s: pd.Series) -> np.ndarray:
+        """This numeric column's values as float64: numbers and booleans as they are, text read in the
+        column's written form; NaN where missing or not a number."""
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            return s.to_numpy(dtype=np.float64, na_value=np.nan)
+        return self.parse_numbers(s).to_numpy(dtype=np.float64, na_value=np.nan)
+
 
 @dataclass(frozen=True)
 class Schema:

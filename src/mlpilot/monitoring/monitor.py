@@ -41,7 +41,7 @@ def _state(predictor: Predictor, rows: pd.DataFrame, labelled: pd.DataFrame,
     }
 
 
-def _windows(rows: pd.DataFrame, labelled: pd.DataFrame, predictor: Predictor, thresholds: DriftThresholds,
+def _windows(rows: pd.DataFrame, feedback: pd.DataFrame, predictor: Predictor, thresholds: DriftThresholds,
              n_windows: int) -> list[dict[str, Any]]:
     """The drift and performance figures of consecutive time windows holding about the same number of rows."""
     if rows.empty:
@@ -51,10 +51,7 @@ def _windows(rows: pd.DataFrame, labelled: pd.DataFrame, predictor: Predictor, t
     out = []
     for chunk in np.array_split(order, n):
         part = rows.iloc[chunk]
-        keys = set(zip(part["request_id"], part["row"]))
-        mask = [k in keys for k in zip(labelled["request_id"], labelled["row"])] if len(labelled) else []
-        state = _state(predictor, part, labelled[np.asarray(mask, dtype=bool)] if len(labelled) else labelled,
-                       thresholds)
+        state = _state(predictor, part, join_feedback(part, feedback), thresholds)
         pred = state["predictions"] or {}
         out.append({"start": float(part["ts"].min()), "end": float(part["ts"].max()), "n": int(len(part)),
                     "drifted": len(state["drifted"]), "max_psi": state["max_psi"], "prediction_psi": pred.get("psi"),
@@ -71,13 +68,14 @@ def monitor(name: str, predictor: Predictor, version: int, store: LogStore, thre
     predictions = store.read(name, PREDICTIONS, since)
     if not predictions.empty:
         predictions = predictions[predictions["version"] == version].reset_index(drop=True)
-    labelled = join_feedback(predictions, store.read(name, FEEDBACK, since))
+    feedback = store.read(name, FEEDBACK, since)
+    labelled = join_feedback(predictions, feedback)
     state = _state(predictor, predictions, labelled, thresholds) if len(predictions) else {
         "n_predictions": 0, "features": {}, "drifted": [], "max_psi": None, "predictions": None,
         "performance": live_performance(labelled, predictor.task, predictor.classes, predictor.metric)}
     return {"model": name, "version": version, "generated_at": time.time(), "since": since,
             "thresholds": thresholds.to_dict(), "validation_score": _validation(predictor), **state,
-            "windows": _windows(predictions, labelled, predictor, thresholds, n_windows)}
+            "windows": _windows(predictions, feedback, predictor, thresholds, n_windows)}
 
 
 def json_safe(obj: Any) -> Any:

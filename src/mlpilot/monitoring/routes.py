@@ -11,7 +11,6 @@ from fastapi.concurrency import run_in_threadpool
 from mlpilot.exceptions import DataError
 from mlpilot.monitoring.drift import DriftThresholds
 from mlpilot.monitoring.monitor import json_safe, monitor
-from mlpilot.serving.predlog import LogStore
 from mlpilot.serving.routes_v1 import ERRORS
 
 __all__ = ["router"]

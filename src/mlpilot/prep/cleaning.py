@@ -16,7 +16,7 @@ from mlpilot.profile.checks import Finding
 __all__ = ["check_choices", "apply_findings"]
 
 
-def check_choices(columns: Sequence[str], target: str, keep: Sequence[str], drop: Sequence[str]) -> None:
+def check_choices(columns: Sequence[str], target: str | None, keep: Sequence[str], drop: Sequence[str]) -> None:
     """Raise SchemaError if --keep or --drop names a column that is not in the data, the target, or both."""
     for option, names in (("--keep", keep), ("--drop", drop)):
         for name in names:

@@ -26,8 +26,7 @@ def _numbers(s: pd.Series, col: Column) -> np.ndarray:
         if getattr(d.dt, "tz", None) is not None:
             d = d.dt.tz_convert(None)
         return np.where(d.isna(), np.nan, d.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(float))
-    v = s if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s) else col.parse_numbers(s)
-    return v.to_numpy(dtype=np.float64, na_value=np.nan)
+    return col.floats(s)
 
 
 def column_codes(s: pd.Series, col: Column, bins: int = BINS) -> np.ndarray | None:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlpilot.data.schema import MAX_LEVELS, TEXT_TERMS, ColumnKind, Schema
+from mlpilot.data.schema import MAX_LEVELS, TEXT_TERMS, Column, ColumnKind, Schema
 
 __all__ = ["Finding", "TITLES", "audit", "schema_findings", "near_constant", "duplicate_columns", "duplicate_rows", "leakage",
            "NEAR_CONSTANT_SHARE", "LEAK_POWER"]
@@ -108,7 +108,7 @@ def schema_findings(df: pd.DataFrame, schema: Schema) -> list[Finding]:
         elif col.kind is ColumnKind.NUMERIC and col.dtype == "string":
             out.extend(_text_numbers(s, col))
         elif col.kind is ColumnKind.CATEGORICAL:
-            out.extend(_categorical(s, col.name))
+            out.extend(_categorical(s, col))
         elif col.kind is ColumnKind.TEXT:
             out.append(Finding("free_text", col.name, f"free text, {s.dropna().astype(str).str.split().str.len().mean():.1f}"
                                " words a value on average",
@@ -117,12 +117,14 @@ def schema_findings(df: pd.DataFrame, schema: Schema) -> list[Finding]:
     return out
 
 
-def _text_numbers(s: pd.Series, col) -> list[Finding]:
+def _text_numbers(s: pd.Series, col: Column) -> list[Finding]:
     out = []
     values = s.dropna()
     if col.number_format is not None:
         out.append(Finding("formatted_numbers", col.name, f"numbers stored as text with {col.number_format.describe()},"
                            f" e.g. {_example(values)}", "read as numbers"))
+    if not col.missing_values:  # the Schema's inference found no text that is not a number
+        return out
     bad = values[col.parse_numbers(values).isna()]
     if len(bad):
         shown = ", ".join(repr(v) for v in bad.astype(str).value_counts().index[:3])
@@ -131,8 +133,8 @@ def _text_numbers(s: pd.Series, col) -> list[Finding]:
     return out
 
 
-def _categorical(s: pd.Series, name: str) -> list[Finding]:
-    out = []
+def _categorical(s: pd.Series, col: Column) -> list[Finding]:
+    out, name = [], col.name
     values = s.dropna()
     if values.dtype == object:
         head = values.iloc[:2000]
@@ -140,9 +142,8 @@ def _categorical(s: pd.Series, name: str) -> list[Finding]:
         if 0 < numbers < 1:
             out.append(Finding("mixed_types", name, f"numbers and text in one column ({numbers:.0%} numbers)",
                                "every value read as a category, numbers as their text"))
-    n_unique = values.nunique()
-    if n_unique > MAX_LEVELS:
-        out.append(Finding("high_cardinality", name, f"{n_unique} distinct values",
+    if col.n_unique > MAX_LEVELS:
+        out.append(Finding("high_cardinality", name, f"{col.n_unique} distinct values",
                            f"the {MAX_LEVELS} commonest values (seen at least twice) kept as categories; the others "
                            "share one code"))
     return out
@@ -264,9 +265,8 @@ def leakage(df: pd.DataFrame, schema: Schema, y: np.ndarray, classification: boo
     return out
 
 
-def _spearman(s: pd.Series, col, y: np.ndarray) -> float:
-    v = s if pd.api.types.is_numeric_dtype(s) else col.parse_numbers(s)
-    v = pd.Series(v.to_numpy(dtype=np.float64, na_value=np.nan))
+def _spearman(s: pd.Series, col: Column, y: np.ndarray) -> float:
+    v = pd.Series(col.floats(s))
     ok = np.isfinite(v.to_numpy()) & np.isfinite(y)
     if ok.sum() < 10:
         return 0.0

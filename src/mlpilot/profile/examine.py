@@ -15,7 +15,7 @@ from mlpilot.profile.checks import Finding, audit
 from mlpilot.profile.summary import (ASSOC_ROWS, PLOT_ROWS, Profile, correlations, overlap, sample_index,
                                      sample_rows, summarize_columns)
 
-__all__ = ["TableCheck", "check_table", "build_profile", "target_codes"]
+__all__ = ["TableCheck", "check_table", "build_profile"]
 
 
 @dataclass
@@ -28,13 +28,6 @@ class TableCheck:
     duplicates: int
     copies: np.ndarray | None
     seconds: float
-
-
-def target_codes(y: pd.Series, classification: bool) -> np.ndarray:
-    """The target as class indices or floats (rows with a missing target already removed)."""
-    if classification:
-        return pd.factorize(y.astype(str), sort=True)[0].astype(np.int64)
-    return pd.to_numeric(y, errors="coerce").to_numpy(dtype=np.float64)
 
 
 def check_table(df: pd.DataFrame, schema: Schema, y: np.ndarray | None, classification: bool,

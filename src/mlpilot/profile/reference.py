@@ -51,7 +51,7 @@ def category_shares(s: pd.Series, top: list[str] | None = None) -> dict[str, flo
 
 
 def _numeric(s: pd.Series, col: Column) -> dict[str, Any]:
-    v = (s if pd.api.types.is_numeric_dtype(s) else col.parse_numbers(s)).to_numpy(dtype=float, na_value=np.nan)
+    v = col.floats(s)
     v = v[np.isfinite(v)]
     if not len(v):
         return {"count": 0}

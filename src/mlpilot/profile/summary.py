@@ -83,10 +83,7 @@ def sample_index(n: int, size: int, seed: int = 0) -> np.ndarray:
 
 
 def _numbers(s: pd.Series, col: Column) -> np.ndarray:
-    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        v = col.parse_numbers(s).to_numpy(dtype=np.float64, na_value=np.nan)
+    v = col.floats(s)
     return v[np.isfinite(v)]
 
 
@@ -143,8 +140,8 @@ def summarize_column(full: pd.Series, sample: pd.Series, col: Column, role: str)
     if col.kind is ColumnKind.NUMERIC or (col.kind is ColumnKind.IDENTIFIER and col.dtype == "number"):
         stats, plot, outliers = _numeric(sample, col)
         if col.n_unique <= TOP:  # a few distinct numbers read better as bars
-            stats |= _bars(sample)[0]
-            plot = _bars(sample)[1]
+            mode, plot = _bars(sample)
+            stats |= mode
     elif col.kind is ColumnKind.DATETIME:
         stats, plot = _dates(sample)
     elif col.kind is ColumnKind.TEXT:
@@ -176,15 +173,9 @@ def correlations(df: pd.DataFrame, schema: Schema, power: dict[str, float]) -> d
     numeric = sorted(numeric, key=lambda c: -power.get(c.name, 0.0))[:MAX_CORR_COLUMNS]
     if len(numeric) < 2:
         return {"columns": [], "matrix": []}
-    frame = pd.DataFrame({c.name: pd.Series(_as_float(df[c.name], c)) for c in numeric})
+    frame = pd.DataFrame({c.name: pd.Series(c.floats(df[c.name])) for c in numeric})
     matrix = frame.rank().corr().fillna(0.0).round(4)
     return {"columns": list(matrix.columns), "matrix": matrix.to_numpy().tolist()}
-
-
-def _as_float(s: pd.Series, col: Column) -> np.ndarray:
-    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-        return s.to_numpy(dtype=np.float64, na_value=np.nan)
-    return col.parse_numbers(s).to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def overlap(train: pd.DataFrame, test: pd.DataFrame, target: str | None) -> dict[str, Any]:

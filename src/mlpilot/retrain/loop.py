@@ -18,7 +18,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from mlpilot.bundle.predictor import load
+from mlpilot.bundle.predictor import Predictor, load
 from mlpilot.monitoring.monitor import monitor
 from mlpilot.registry.history import list_decisions
 from mlpilot.registry.store import Registry
@@ -44,6 +44,7 @@ class AutoRetrainer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock_fd: int | None = None
+        self._loaded: dict[str, tuple[int, Predictor]] = {}  # name -> (champion version, its predictor)
 
     def start(self) -> bool:
         """Start the loop in a daemon thread if this process wins the lock; returns whether it did."""
@@ -91,7 +92,7 @@ class AutoRetrainer:
         last = list_decisions(self.registry, name, limit=1)
         if last:  # rows already judged by an earlier decision on this champion do not count twice
             since = max(since, datetime.fromisoformat(last[0]["at"]).timestamp())
-        predictor = load(champion.path)
+        predictor = self._predictor(name, champion.version, champion.path)
         state = monitor(name, predictor, champion.version, self.store, since=since)
         hours = None if not last else (time.time() - datetime.fromisoformat(last[0]["at"]).timestamp()) / 3600
         reasons = triggers(state, self.policy, predictor.task, hours)
@@ -99,6 +100,13 @@ class AutoRetrainer:
             logger.info("Retraining %s: %s.", name, "; ".join(reasons))
             self._retrain(name, "; ".join(reasons))
         return reasons
+
+    def _predictor(self, name: str, version: int, path: Path) -> Predictor:
+        """The champion's predictor, loaded (and its files' hashes checked) once per version, not at every check."""
+        cached = self._loaded.get(name)
+        if cached is None or cached[0] != version:
+            cached = self._loaded[name] = (version, load(path))
+        return cached[1]
 
     def _retrain(self, name: str, reason: str) -> None:
         cmd = [sys.executable, "-m", "mlpilot", "retrain", name, "--reason", f"automatic: {reason}"]

@@ -32,8 +32,8 @@ from mlpilot.data.schema import ColumnKind, Schema
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PredictionLog", "LogStore", "SegmentWriter", "Answered", "loggable_inputs", "prediction_rows", "PREDICTIONS", "FEEDBACK",
-           "PROBA_PREFIX", "FEATURE_PREFIX"]
+__all__ = ["PredictionLog", "LogStore", "SegmentWriter", "Answered", "loggable_inputs", "prediction_rows",
+           "PREDICTIONS", "FEEDBACK", "PROBA_PREFIX", "FEATURE_PREFIX"]
 
 PREDICTIONS = "predictions"
 FEEDBACK = "feedback"

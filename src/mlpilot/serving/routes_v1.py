@@ -6,12 +6,14 @@ import time
 import uuid
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from mlpilot.data.schema import parse_numeric_values
 from mlpilot.exceptions import DataError, MlpilotError
 from mlpilot.serving.catalog import Served
 from mlpilot.serving.errors import status_for
@@ -109,14 +111,12 @@ async def feedback(name: str, body: FeedbackRequest, request: Request) -> Feedba
     served = request.app.state.catalog.current(name)  # 404 for a model that is not served
     settings = request.app.state.settings
     check_rows(len(body.labels), settings.max_rows)
-    if not served.predictor.task.is_classification:
-        for i, item in enumerate(body.labels):
-            if isinstance(item.label, bool) or not isinstance(item.label, int | float):
-                try:
-                    float(str(item.label))
-                except ValueError:
-                    raise DataError(f"labels[{i}].label is {item.label!r}, but model '{name}' predicts numbers; "
-                                    "send the true value as a number.") from None
+    if not served.predictor.task.is_classification:  # read as the model's own number columns are
+        numbers = parse_numeric_values(np.array([item.label for item in body.labels], dtype=object))
+        bad = np.flatnonzero(np.isnan(numbers))
+        if len(bad):
+            raise DataError(f"labels[{bad[0]}].label is {body.labels[bad[0]].label!r}, but model '{name}' predicts "
+                            "numbers; send the true value as a number.")
     log = request.app.state.prediction_log
     if log is None:
         raise DataError("This service does not log predictions (MLPILOT_LOG_PREDICTIONS=0), so it cannot take "
