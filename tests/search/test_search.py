@@ -14,7 +14,7 @@ from mlpilot.search.candidates import candidates_for
 from mlpilot.search.cv import make_folds
 from mlpilot.search.presets import get_preset
 from mlpilot.search.scheduler import SearchSpace, _expected_seconds, run_search
-from mlpilot.search.trial import Candidate
+from mlpilot.search.trial import Candidate, TrialResult
 
 
 def test_folds_cover_every_row_once_and_keep_rare_classes():
@@ -150,11 +150,18 @@ def test_a_candidates_own_share_caps_its_time():
     assert results[0].fit_seconds < 2.5
 
 
-def test_a_family_not_tried_yet_is_expected_to_take_as_long_as_the_quickest_trial():
-    done = _fast_search()
-    knn = Candidate("knn_1", FAMILIES["knn"], {})
-    quickest = min(r.fit_seconds + r.predict_seconds for r in done)
-    assert _expected_seconds(knn, done) == pytest.approx(quickest)
-    lgb = Candidate("lightgbm_x", FAMILIES["lightgbm"], {})
-    assert _expected_seconds(lgb, done) == max(r.fit_seconds + r.predict_seconds for r in done
-                                               if r.family == "lightgbm")
+def _timed(family: str, seconds: float) -> TrialResult:
+    return TrialResult(f"{family}_t", family, {}, [], np.zeros(3), 0.5, seconds, 0.0, 0.1, {})
+
+
+def test_a_family_not_tried_yet_is_expected_to_take_the_quickest_trial_scaled_down_by_its_prior_cost():
+    done = [_timed("lightgbm", 20.0), _timed("lightgbm", 26.0)]
+    expected = {key: _expected_seconds(Candidate(f"{key}_1", FAMILIES[key], {}), done) for key in FAMILIES}
+    assert expected["lightgbm"] == 26.0  # its own slowest trial
+    # a 100-class LightGBM took 20 s: a linear model or k-NN is not expected to take as long
+    assert expected["linear"] == pytest.approx(20.0 * FAMILIES["linear"].relative_cost)
+    assert expected["knn"] < 2.0
+    # a prior never makes a family look slower than the quickest trial: catboost is expected at 20 s, not 300
+    assert expected["catboost"] == expected["mlp"] == 20.0
+    done.append(_timed("linear", 0.5))
+    assert _expected_seconds(Candidate("knn_1", FAMILIES["knn"], {}), done) == pytest.approx(0.5)

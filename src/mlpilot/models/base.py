@@ -87,6 +87,9 @@ class ModelFamily(ABC):
     tasks: ClassVar[frozenset[Task]] = frozenset(Task)
     fitted_class: ClassVar[type[FittedModel]]
     requires: ClassVar[tuple[str, ...]] = ()  # modules needed to train (loading may need fewer)
+    # a prior on how long a trial takes against LightGBM's first default (measured on the suite:
+    # the portfolio's time_ratio); the search uses it for a family it has not timed yet
+    relative_cost: ClassVar[float] = 1.0
 
     def available(self) -> bool:
         """Whether the libraries this family trains with are installed."""

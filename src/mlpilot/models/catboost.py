@@ -106,6 +106,7 @@ class CatBoostModel(FittedModel):
 
 class CatBoostFamily(ModelFamily):
     key = "catboost"
+    relative_cost = 15.0
     requires = ("catboost",)
     fitted_class = CatBoostModel
 

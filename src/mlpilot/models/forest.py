@@ -199,6 +199,7 @@ class RandomForestFamily(_ForestFamily):
     """Bagged trees on bootstrap samples, best split among a random subset of features."""
 
     key = "random_forest"
+    relative_cost = 10.0
     fitted_class = RandomForestModel
     default_trees = 300
     default_leaves = 2000  # no loss in accuracy on the benchmark sets; about 20-30 MB for 300 trees
@@ -222,6 +223,7 @@ class ExtraTreesFamily(_ForestFamily):
     """Trees on all rows with random split thresholds: faster than a random forest, smoother."""
 
     key = "extra_trees"
+    relative_cost = 10.0
     fitted_class = ExtraTreesModel
     default_trees = 200
     default_leaves = 4000  # extra trees need deeper trees than random forests; about 25-40 MB for 200 trees

@@ -87,6 +87,7 @@ class KNNModel(FittedModel):
 
 class KNNFamily(ModelFamily):
     key = "knn"
+    relative_cost = 0.05
     fitted_class = KNNModel
 
     def default_configs(self, task: Task) -> list[dict[str, Any]]:

@@ -95,6 +95,7 @@ class LinearModel(FittedModel):
 
 class LinearFamily(ModelFamily):
     key = "linear"
+    relative_cost = 0.05
     fitted_class = LinearModel
 
     def default_configs(self, task: Task) -> list[dict[str, Any]]:

@@ -98,6 +98,7 @@ class MLPModel(FittedModel):
 
 class MLPFamily(ModelFamily):
     key = "mlp"
+    relative_cost = 15.0
     requires = ("torch",)
     fitted_class = MLPModel
 

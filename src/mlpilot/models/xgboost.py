@@ -88,6 +88,7 @@ class XGBoostModel(FittedModel):
 
 class XGBoostFamily(ModelFamily):
     key = "xgboost"
+    relative_cost = 3.0
     requires = ("xgboost",)
     fitted_class = XGBoostModel
 

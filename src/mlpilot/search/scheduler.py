@@ -14,6 +14,7 @@ import numpy as np
 
 from mlpilot.evaluate.metrics import Metric
 from mlpilot.exceptions import TimeBudgetError
+from mlpilot.models import FAMILIES
 from mlpilot.models.base import FitContext
 from mlpilot.search.budget import Budget
 from mlpilot.search.executor import InlinePool, Outcome, Pool
@@ -65,10 +66,14 @@ class _State:
 
 def _expected_seconds(cand: Candidate, done: list[TrialResult]) -> float:
     """The slowest trial of the candidate's family so far; for a family not tried yet, the fastest
-    trial so far (no family trains in less time than the quickest one tried)."""
-    times = [(r.family == cand.family.key, r.fit_seconds + r.predict_seconds) for r in done]
-    same = [t for is_same, t in times if is_same]
-    return max(same) if same else min((t for _, t in times), default=0.0)
+    trial so far, scaled down where the family's prior cost (``relative_cost``) says it is quicker
+    than that trial's family (a linear model after a 100-class LightGBM), never up: priors err."""
+    same = [r.fit_seconds + r.predict_seconds for r in done if r.family == cand.family.key]
+    if same:
+        return max(same)
+    cost = cand.family.relative_cost
+    return min(((r.fit_seconds + r.predict_seconds) * min(1.0, cost / FAMILIES[r.family].relative_cost)
+                for r in done), default=0.0)
 
 
 def _affordable(cand: Candidate, results: list[TrialResult], budget: Budget) -> bool:
@@ -131,7 +136,6 @@ class _Tuner:
     no longer fit in the time left. ``all_families=False`` tunes the best family only."""
 
     def __init__(self, st: _State, max_trials: int, all_families: bool = True):
-        from mlpilot.models import FAMILIES
         from mlpilot.search.hpo import TPESearch
 
         space, results = st.space, st.done()
