@@ -77,3 +77,27 @@ def binary_bundle(tmp_path_factory, run_cli) -> tuple[Path, Path]:
 def make_table() -> Callable[..., pd.DataFrame]:
     """The :func:`mixed_table` factory, for tests that need their own variant of the table."""
     return mixed_table
+
+
+@pytest.fixture
+def chromium_dom(tmp_path) -> Callable[[Path], str]:
+    """Open a page in headless Chromium and return its DOM once its scripts ran (skips without Chromium,
+    fails instead where MLPILOT_REQUIRE_CHROMIUM is set, as in CI)."""
+    import shutil
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        if os.environ.get("MLPILOT_REQUIRE_CHROMIUM"):
+            pytest.fail("MLPILOT_REQUIRE_CHROMIUM is set but no chromium is installed")
+        pytest.skip("chromium is not installed (Debian package 'chromium'; `make test` installs it where it can)")
+
+    def dom(page: Path) -> str:
+        run = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                              f"--user-data-dir={tmp_path / 'chrome'}", "--virtual-time-budget=20000",
+                              "--window-size=1400,1000", "--dump-dom", page.as_uri()],
+                             capture_output=True, text=True, timeout=120)
+        assert run.stdout, run.stderr[-2000:]
+        return run.stdout
+
+    return dom

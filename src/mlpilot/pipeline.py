@@ -25,6 +25,9 @@ from mlpilot.data.validate import check_frame, check_unique_columns
 from mlpilot.ensemble.calibration import apply_temperature, fit_temperature
 from mlpilot.ensemble.greedy import greedy_selection
 from mlpilot.ensemble.stacking import LinearStacker, choose_stacker
+from mlpilot.evaluate.contributions import column_groups
+from mlpilot.evaluate.explain import background_rows, global_explanations
+from mlpilot.evaluate.importance import Importance, held_out_importance
 from mlpilot.evaluate.latency import median_ms
 from mlpilot.evaluate.leaderboard import leaderboard_rows
 from mlpilot.evaluate.metrics import Metric, get_metric, selection_metric
@@ -58,6 +61,7 @@ REFIT_SHARE = 0.2  # of the time left after preparing the data, kept for refitti
 TRIAL_GRACE_SHARE = 0.1
 REFIT_GRACE_SHARE = 0.02  # a refit's overrun comes out of the time kept for saving
 STACKING_SHARE = 0.05  # of the time limit, for checking whether a stacker beats the greedy weights
+IMPORTANCE_SHARE = 0.05  # of the time limit, kept for the permutation importance on held-out rows
 
 
 def _table(data: pd.DataFrame | str | os.PathLike, source: str) -> pd.DataFrame:
@@ -158,8 +162,10 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
         pre = TablePreprocessor(schema).fit(X)
         ctx = FitContext(the_task, len(classes or []), pre.categorical_, seed, n_jobs)
         model_ms = None if max_latency_ms is None else max_latency_ms - _prep_ms(schema, pre, X)
-        found = _search(candidates, hpo_trials, pre.transform(X), y, ctx, the_metric, chosen, budget, pool, on_event,
-                        model_ms, check.copies)
+        M, names = pre.transform(X), [c.name for c in schema.features]
+        groups = dict(zip(names, column_groups(pre.source_columns_, names)))
+        found = _search(candidates, hpo_trials, M, y, ctx, the_metric, chosen, budget, pool, on_event,
+                        model_ms, check.copies, groups)
     reference = reference_profile(X, schema, _target_values(y, classes), classes is not None)
     reference["predictions"] = prediction_reference(found.oof, classes)
     info = {"seed": seed, "preset": chosen.name, "time_limit": time_limit, "deterministic": deterministic,
@@ -172,7 +178,9 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
             "fit_seconds": round(budget.elapsed(), 3), "versions": _versions()}
     predictor = Predictor(schema, the_task, the_metric.name, classes, pre, found.members, found.board, info,
                           stacker=found.stacker, temperature=found.temperature,
-                          data_report=build_profile(df, schema, check, findings, str(the_task), seed=seed).to_dict())
+                          data_report=build_profile(df, schema, check, findings, str(the_task), seed=seed).to_dict(),
+                          background=background_rows(M, seed))
+    predictor.info["explanations"] = _global_explanations(predictor, found.importance, M, groups, budget)
     predictor.info["max_latency_ms"] = max_latency_ms
     predictor.info["latency_ms"] = round(_check_latency(predictor, X.iloc[:1], max_latency_ms), 4)
     if out is not None:
@@ -260,7 +268,8 @@ def _warm_modules(candidates: Sequence[Candidate]) -> tuple[str, ...]:
 class SearchOutcome:
     """The members of the ensemble, the leaderboard rows, what was skipped, the stacker if one beats the
     members' weights, the temperature of the weighted blend's probabilities (None: used as they are), and
-    the ensemble's out-of-fold predictions (what the model answers on rows it did not train on)."""
+    the ensemble's out-of-fold predictions (what the model answers on rows it did not train on), and the permutation
+    importance of the columns on held-out rows (None: no time for it)."""
 
     members: list[Member]
     board: list[dict]
@@ -268,16 +277,20 @@ class SearchOutcome:
     stacker: LinearStacker | None
     temperature: float | None
     oof: np.ndarray
+    importance: Importance | None = None
 
 
 def _search(candidates: Sequence[Candidate], hpo_trials: int, M: np.ndarray, y: np.ndarray, ctx: FitContext, metric: Metric,
             preset: Preset, budget: Budget, pool: Pool, on_event: Event | None, model_ms: float | None,
-            copies: np.ndarray | None = None) -> SearchOutcome:
-    """Search, ensemble, refit. ``model_ms`` caps the members' summed single-row latency;
-    ``copies`` (per row, its first copy's position) keeps the copies of a row entered twice in one fold."""
+            copies: np.ndarray | None = None, columns: dict[str, np.ndarray] | None = None) -> SearchOutcome:
+    """Search, ensemble, refit, and the permutation importance of ``columns`` (name -> positions of the prepared
+    features made from it) on held-out rows. ``model_ms`` caps
+    the members' summed single-row latency; ``copies`` (per row, its first copy's position) keeps the copies of
+    a row entered twice in one fold."""
     limit = budget.limit
     save_budget = budget.reserve(min(0.3 * limit, 1.0 + 0.06 * limit))
-    search_budget = save_budget.reserve(REFIT_SHARE * save_budget.remaining())
+    explain_budget = save_budget.reserve(IMPORTANCE_SHARE * limit)
+    search_budget = explain_budget.reserve(REFIT_SHARE * explain_budget.remaining())
     grace = max(1.0, TRIAL_GRACE_SHARE * limit) if not budget.unlimited else 0.0
     folds = make_folds(y, ctx.task, preset.n_folds, ctx.seed, copies)
     space = SearchSpace(M, y, folds, ctx, metric, search_budget, preset.share_for(ctx.task), grace,
@@ -294,7 +307,8 @@ def _search(candidates: Sequence[Candidate], hpo_trials: int, M: np.ndarray, y: 
                                  lambda ps, ys: greedy_selection(ps, ys, chooser, preset.ensemble_rounds), ctx.seed,
                                  None if budget.unlimited else time.monotonic() + STACKING_SHARE * limit)
     logger.info("Ensemble chosen at %.1f s; refitting %d members.", budget.elapsed(), len(weights))
-    refit_full(results, sorted(weights, key=weights.get, reverse=True), ctx, save_budget, pool,
+    bags = [list(r.models) for r in results]  # the fold models, which the refit replaces
+    refit_full(results, sorted(weights, key=weights.get, reverse=True), ctx, explain_budget, pool,
                max(0.5, REFIT_GRACE_SHARE * limit) if not budget.unlimited else 0.0)
     logger.info("Refit done at %.1f s.", budget.elapsed())
     if model_ms is not None and sum(results[i].serving_ms() for i in weights) > model_ms:
@@ -307,10 +321,33 @@ def _search(candidates: Sequence[Candidate], hpo_trials: int, M: np.ndarray, y: 
     if ctx.task.is_classification and stacker is None:  # a stacker is fitted on these rows: it is calibrated
         temperature = fit_temperature(blend, y)
         blend = blend if temperature is None else apply_temperature(blend, temperature)
+    importance = held_out_importance(
+        [[load_model(m) for m in bags[i]] for i in weights], list(weights.values()), stacker, temperature, folds, M,
+        y, metric, list(columns), list(columns.values()),
+        None if budget.unlimited else save_budget.remaining(), ctx.seed) if columns else None
     members = [Member(results[i].name, results[i].family, results[i].config, w,
                       [load_model(m) for m in results[i].models]) for i, w in weights.items()]
     return SearchOutcome(members, leaderboard_rows(results, weights, metric(y, blend), metric), skipped, stacker,
-                         temperature, blend)
+                         temperature, blend, importance)
+
+
+def _global_explanations(predictor: Predictor, importance: Importance | None, M: np.ndarray,
+                         groups: dict[str, np.ndarray], budget: Budget) -> dict[str, Any]:
+    """The bundle's global explanations: importance, partial dependence (where a second is left), dropped columns."""
+    from mlpilot.prep.steps import BooleanStep, CategoricalStep
+
+    levels = {step.column: step.levels if isinstance(step, CategoricalStep) else ["false", "true"]
+              for step in predictor.preprocessor.steps_ if isinstance(step, CategoricalStep | BooleanStep)}
+    if predictor.task is Task.REGRESSION:
+        outputs, answer = [str(predictor.target)], predictor.answer_matrix
+    else:
+        shown = predictor.classes[1:] if predictor.task is Task.BINARY else predictor.classes[:10]
+        outputs = [str(c) for c in shown]
+        first = len(predictor.classes) - len(shown) if predictor.task is Task.BINARY else 0
+        answer = lambda Z: predictor.answer_matrix(Z)[:, first:first + len(shown)]  # noqa: E731
+    dropped = {c.name: c.dropped for c in predictor.schema.columns if c.dropped is not None}
+    return global_explanations(importance, answer, M, groups, levels, outputs, dropped, int(predictor.info["seed"]),
+                               with_pd=budget.unlimited or budget.remaining() > 1.0)
 
 
 def _prep_ms(schema: Schema, pre: TablePreprocessor, X: pd.DataFrame) -> float:

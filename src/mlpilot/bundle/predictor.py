@@ -17,10 +17,12 @@ from mlpilot.bundle.store import read_manifest, write_bundle
 from mlpilot.data.schema import Schema
 from mlpilot.data.task import Task
 from mlpilot.data.validate import check_frame, check_target_column
-from mlpilot.ensemble.calibration import apply_temperature, smooth
+from mlpilot.ensemble.blend import combine
+from mlpilot.ensemble.calibration import smooth
 from mlpilot.ensemble.stacking import LinearStacker
 from mlpilot.evaluate.metrics import metrics_for
-from mlpilot.exceptions import BundleError, SchemaError
+from mlpilot.evaluate.contributions import column_groups
+from mlpilot.exceptions import BundleError, ConfigError, SchemaError
 from mlpilot.models import FAMILIES
 from mlpilot.models.base import FittedModel
 from mlpilot.prep.preprocessor import TablePreprocessor
@@ -31,6 +33,7 @@ __all__ = ["Member", "Predictor", "load"]
 
 PREPROCESSOR_FILE = "preprocessor.json"
 DATA_REPORT_FILE = "data_report.json"
+BACKGROUND_FILE = "background.json"
 
 
 @dataclass
@@ -67,6 +70,7 @@ class Predictor:
     temperature: float | None = None  # scales the weighted blend's class probabilities (None: as they are)
     external: ExternalModel | None = None  # a model brought from elsewhere (`mlpilot import`), instead of members
     data_report: dict[str, Any] | None = None  # the training data's profile (profile.summary.Profile as a dict)
+    background: np.ndarray | None = None  # prepared training rows, the reference of the explanations' sampling
 
     @property
     def target(self) -> str | None:
@@ -88,14 +92,39 @@ class Predictor:
                 raise SchemaError(f"Expected a pandas DataFrame with the training columns, got {type(X).__name__}.")
             check_frame(X, self.schema, source)
             return self.external.predict(X[[c.name for c in self.schema.features]])
+        return self.combined_from_matrix(self._matrix(X, source))
+
+    def combined_from_matrix(self, M: np.ndarray) -> np.ndarray:
+        """The members' predictions on prepared rows ``M``, combined (before the final smoothing)."""
+        return combine([m.predict(M) for m in self.members], [m.weight for m in self.members], self.stacker,
+                       self.temperature)
+
+    def answer_matrix(self, M: np.ndarray) -> np.ndarray:
+        """What the model answers for prepared rows ``M``: values, or class probabilities (rows sum to 1)."""
+        raw = self.combined_from_matrix(M)
+        if not self.task.is_classification:
+            return raw
+        P = smooth(raw)
+        return P / P.sum(axis=1, keepdims=True)
+
+    def explain(self, X: pd.DataFrame, class_: Any = None, source: str = "the data") -> pd.DataFrame:
+        """Each column's contribution to each row's answer, rows in input order: the class explained
+        (classification: ``class_``, else the predicted class), ``prediction`` (the value, or that class's
+        probability), ``baseline`` (the answer with no column known), then one column per feature; the
+        contributions add up to prediction - baseline. Boosted trees give exact tree SHAP values; other
+        models a sampling estimate (see :mod:`mlpilot.evaluate.contributions`)."""
+        from mlpilot.evaluate.contributions import explain_members
+        from mlpilot.evaluate.explain import contribution_frame
+
+        if self.external is not None:
+            raise ConfigError("Explanations need a model trained by mlpilot; this one was imported "
+                              "(`mlpilot import`), and its pipeline is opaque to them.")
         M = self._matrix(X, source)
-        if self.stacker is not None:
-            return self.stacker.predict([m.predict(M) for m in self.members])
-        out = None
-        for m in self.members:
-            p = m.weight * m.predict(M)
-            out = p if out is None else out + p
-        return out if self.temperature is None else apply_temperature(out, self.temperature)
+        columns = [c.name for c in self.schema.features]
+        c = explain_members([(m.weight, m.models) for m in self.members], M,
+                            column_groups(self.preprocessor.source_columns_, columns), self.background, self.task,
+                            self.stacker, self.temperature, int(self.info.get("seed", 0)))
+        return contribution_frame(c, columns, self.task, self.classes, class_, X.index)
 
     def predict_proba(self, X: pd.DataFrame, source: str = "the data") -> pd.DataFrame:
         """Class probabilities, one column per class label, rows in input order.
@@ -152,6 +181,9 @@ class Predictor:
                 self.external.save(tmp)
                 return
             (tmp / PREPROCESSOR_FILE).write_text(json.dumps(self.preprocessor.to_dict()))
+            if self.background is not None:  # NaN (missing) as null
+                rows = [[None if np.isnan(v) else float(v) for v in row] for row in self.background]
+                (tmp / BACKGROUND_FILE).write_text(json.dumps(rows))
             (tmp / "models").mkdir()
             for member, entry in zip(self.members, manifest["members"]):
                 for i, model in enumerate(member.models):
@@ -195,10 +227,17 @@ def load(path: str | os.PathLike) -> Predictor:
         return Predictor(schema, task, manifest["metric"], manifest["classes"], pre, members,
                          manifest["leaderboard"], info, path, stacker and LinearStacker.from_dict(stacker),
                          manifest.get("temperature"), external or None,
-                         json.loads(report.read_text()) if DATA_REPORT_FILE in manifest["files"] else None)
+                         json.loads(report.read_text()) if DATA_REPORT_FILE in manifest["files"] else None,
+                         _read_background(path, manifest["files"]))
     except (KeyError, ValueError, TypeError, AttributeError) as err:
         raise BundleError(f"Bundle '{path}' could not be read ({err!r}); it is corrupt or from an "
                           "incompatible mlpilot version. Train the model again.") from err
+
+
+def _read_background(path: Path, files: list[str]) -> np.ndarray | None:
+    if BACKGROUND_FILE not in files:
+        return None
+    return np.asarray(json.loads((path / BACKGROUND_FILE).read_text()), dtype=float)  # null -> NaN
 
 
 def _check_versions(path: Path, saved: dict[str, str]) -> None:

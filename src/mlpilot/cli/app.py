@@ -29,6 +29,7 @@ app = typer.Typer(
         "  mlpilot fit train.csv --target outcome --time-limit 60 --out model\n\n"
         "  mlpilot predict model new.csv --out predictions.csv\n\n"
         "  mlpilot evaluate model test.csv\n\n"
+        "  mlpilot explain model new.csv --out why.csv              (each column's part in each prediction)\n\n"
         "  mlpilot fit train.csv --target outcome --name churn      (register it as version 1, 2, ...)\n\n"
         "  mlpilot serve churn --port 8000                          (HTTP: /v1, KServe v2, /metrics, /docs)\n\n"
         "  mlpilot models list | show | promote | rollback | delete | export\n\n"
@@ -47,12 +48,14 @@ logger = logging.getLogger("mlpilot.cli")
 
 
 def _add_subcommands() -> None:
+    from mlpilot.cli.explain import explain
     from mlpilot.cli.models import models_app
     from mlpilot.cli.monitor import monitor
     from mlpilot.cli.report import report
     from mlpilot.cli.retrain import retrain
     from mlpilot.cli.serve import serve
 
+    app.command()(explain)
     app.command()(report)
     app.add_typer(models_app)
     app.command()(serve)
@@ -131,6 +134,9 @@ def fit(
                        "version of a name becomes its champion.")] = None,
     sql: SqlOpt = None,
     db: DbOpt = None,
+    report: Annotated[Optional[Path], typer.Option(
+        "--report", help="Also write the model's page (.html): leaderboard, column importance, one row's "
+                         "contributions, partial dependence.", show_default=False)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or leaderboard.")] = False,
     verbose: VerboseOpt = 0,
 ) -> None:
@@ -144,6 +150,8 @@ def fit(
     from mlpilot.cli.output import leaderboard_table, stdout_console
     from mlpilot.bundle.store import check_bundle_target
     from mlpilot.cli.progress import FitProgress
+    from mlpilot.cli.explain import print_importance, write_report
+    from mlpilot.cli.output import check_html_path
     from mlpilot.cli.report import print_findings, split_columns
     from mlpilot.pipeline import fit as run_fit
 
@@ -154,6 +162,8 @@ def fit(
         check_name(name)  # before training, not after
     staged = _staging_dir() if out is None and name is not None else None  # saved only to be moved
     out = out or (staged / "bundle" if staged else Path("model"))
+    if report is not None:
+        check_html_path(report, "--report")
     try:
         check_bundle_target(out)
         df = _read(data, sql, db)
@@ -178,8 +188,12 @@ def fit(
                                         f"Leaderboard ({predictor.task}, validation {predictor.metric})"))
         for item in predictor.info.get("skipped", []):
             console.print(f"Skipped {item['model']}: {item['reason']}", markup=False)
+        print_importance(console, predictor.info.get("explanations"))
         console.print(f"Saved model to {'the registry' if staged else out} ({predictor.info['fit_seconds']:.1f} s; "
                       f"one row predicts in {predictor.info['latency_ms']:.2f} ms).")
+    if report is not None:
+        write_report(predictor, df, report, f"Model for {target}")
+        typer.echo(f"Wrote {report}", err=True)
     if registered is not None:
         typer.echo(registered)
 

@@ -18,7 +18,8 @@ import numpy as np
 
 from mlpilot.data.task import Task
 
-__all__ = ["FitContext", "FittedModel", "ModelFamily", "REFIT_ROUNDS_FACTOR", "refit_rounds", "widen_classes"]
+__all__ = ["FitContext", "FittedModel", "ModelFamily", "REFIT_ROUNDS_FACTOR", "refit_rounds", "split_contributions",
+           "widen_classes"]
 
 MB = 2**20
 WORKER_MB = 250.0  # a worker process with the model libraries loaded
@@ -32,6 +33,12 @@ def refit_rounds(fold_models: list, kind: type) -> int:
     """Boosting rounds for one model on all rows: the fold models' mean (``.rounds``), scaled."""
     rounds = [m.rounds for m in fold_models if isinstance(m, kind)]
     return max(1, int(round(float(np.mean(rounds)) * REFIT_ROUNDS_FACTOR)))
+
+
+def split_contributions(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A booster's contribution output, (rows, outputs, features + 1) with the expected score last, as
+    ``FittedModel.contributions`` gives it: (rows, features, outputs) and (rows, outputs)."""
+    return raw[:, :, :-1].transpose(0, 2, 1), raw[:, :, -1]
 
 
 def widen_classes(proba: np.ndarray, present: np.ndarray, n_classes: int) -> np.ndarray:
@@ -78,6 +85,14 @@ class FittedModel(ABC):
     def meta(self) -> dict[str, Any]:
         """Small JSON facts needed by ``load`` besides the files (kept in the manifest)."""
         return {}
+
+    def contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Exact per-feature contributions to the raw score (boosted trees: tree SHAP from the library
+        itself), as ``(phi, base)``: phi of shape (rows, features, outputs) and base of shape (rows,
+        outputs), where outputs is 1 (regression: the value; binary: the log-odds) or the number of
+        classes (their softmax scores), and ``phi.sum(axis=1) + base`` is the raw score. None for a model
+        without them (explanations then estimate them from its predictions)."""
+        return None
 
 
 class ModelFamily(ABC):

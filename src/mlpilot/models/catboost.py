@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from mlpilot.data.task import Task
-from mlpilot.models.base import FitContext, FittedModel, ModelFamily, refit_rounds
+from mlpilot.models.base import FitContext, FittedModel, ModelFamily, refit_rounds, split_contributions
 
 __all__ = ["CatBoostFamily", "CatBoostModel"]
 
@@ -82,6 +82,10 @@ class CatBoostModel(FittedModel):
         threads = 1 if len(X) < SMALL_BATCH else -1  # threads cost more than they save on a few rows
         kind = "RawFormulaVal" if self.task is Task.REGRESSION else "Probability"
         return self.model.predict(_pool(X, self.categorical), prediction_type=kind, thread_count=threads)
+
+    def contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raw = self.model.get_feature_importance(_pool(X, self.categorical), type="ShapValues", thread_count=1)
+        return split_contributions(np.asarray(raw, dtype=np.float64).reshape(len(X), -1, X.shape[1] + 1))
 
     def save(self, directory: Path, stem: str) -> list[str]:
         name = f"{stem}.cbm"

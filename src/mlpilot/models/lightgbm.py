@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from mlpilot.data.task import Task
-from mlpilot.models.base import FitContext, FittedModel, ModelFamily, refit_rounds
+from mlpilot.models.base import FitContext, FittedModel, ModelFamily, refit_rounds, split_contributions
 
 __all__ = ["LightGBMFamily", "LightGBMModel"]
 
@@ -53,6 +53,12 @@ class LightGBMModel(FittedModel):
         if self.task is Task.BINARY:
             return np.column_stack([1 - p, p])
         return p
+
+    def contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        threads = 1 if len(X) < SMALL_BATCH else 0
+        raw = self.booster.predict(X, num_iteration=self.booster.best_iteration or None, pred_contrib=True,
+                                   num_threads=threads)
+        return split_contributions(np.asarray(raw, dtype=np.float64).reshape(len(X), -1, X.shape[1] + 1))
 
     def save(self, directory: Path, stem: str) -> list[str]:
         name = f"{stem}.lgb.txt"

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from mlpilot.data.task import Task
-from mlpilot.models.base import FitContext, FittedModel, ModelFamily, refit_rounds
+from mlpilot.models.base import FitContext, FittedModel, ModelFamily, refit_rounds, split_contributions
 
 __all__ = ["XGBoostFamily", "XGBoostModel"]
 
@@ -64,6 +64,13 @@ class XGBoostModel(FittedModel):
         if self.task is Task.BINARY:
             return np.column_stack([1 - p, p])
         return p / p.sum(axis=1, keepdims=True)  # float32 rounding: rows sum to 1 in float64
+
+    def contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import xgboost as xgb
+
+        data = xgb.DMatrix(X, feature_types=self.booster.feature_types, enable_categorical=True)
+        raw = self.booster.predict(data, pred_contribs=True)  # float32, like XGBoost's predictions
+        return split_contributions(np.asarray(raw, dtype=np.float64).reshape(len(X), -1, X.shape[1] + 1))
 
     def save(self, directory: Path, stem: str) -> list[str]:
         name = f"{stem}.xgb.ubj"

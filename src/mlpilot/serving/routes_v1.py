@@ -17,8 +17,9 @@ from mlpilot.data.schema import parse_numeric_values
 from mlpilot.exceptions import DataError, MlpilotError
 from mlpilot.serving.catalog import Served
 from mlpilot.serving.errors import status_for
-from mlpilot.serving.schemas import ErrorResponse, FeedbackRequest, FeedbackResponse, PredictRequest, PredictResponse
-from mlpilot.serving.scoring import check_rows, frame_from_rows, read_upload, score
+from mlpilot.serving.schemas import (ErrorResponse, ExplainRequest, FeedbackRequest, FeedbackResponse, PredictRequest,
+                                     PredictResponse)
+from mlpilot.serving.scoring import check_rows, explanations, frame_from_rows, read_upload, score
 
 __all__ = ["router", "answer"]
 
@@ -36,19 +37,27 @@ _BODY_DOC = {"requestBody": {"required": True, "content": {
 }}}
 
 
-async def answer(request: Request, name: str, route: str, served_of, frame_of, request_id: str) -> Any:
-    """Score the table ``frame_of()`` gives with the model ``served_of()`` gives, counting the request
-    in the metrics under ``route`` whatever the outcome, and logging the answered rows under ``request_id``."""
+def _score_and_explain(served: Served, df: pd.DataFrame, metrics, explain: bool, class_: Any) -> dict[str, Any]:
+    result = score(served, df, metrics)
+    return result | explanations(served, df, class_) if explain else result
+
+
+async def answer(request: Request, name: str, route: str, served_of, frame_of, request_id: str,
+                 explain: bool = False, class_: Any = None) -> Any:
+    """Score the table ``frame_of()`` gives with the model ``served_of()`` gives (``explain``: with each row's
+    explanation, of ``class_``), counting the request in the metrics under ``route`` whatever the outcome, and
+    logging the answered rows under ``request_id``."""
     metrics = request.app.state.metrics
     start = time.perf_counter()
     served: Served | None = None
     try:
         served = served_of()
         df = await frame_of()
-        if len(df) > INLINE_ROWS:
-            result = await run_in_threadpool(score, served, df, metrics)
+        explain = explain or getattr(request.state, "explain", False)  # predict's JSON body may ask for it
+        if len(df) > INLINE_ROWS or (explain and len(df) > 1):
+            result = await run_in_threadpool(_score_and_explain, served, df, metrics, explain, class_)
         else:
-            result = score(served, df, metrics)
+            result = _score_and_explain(served, df, metrics, explain, class_)
     except (MlpilotError, RequestValidationError) as err:
         code = 422 if isinstance(err, RequestValidationError) else status_for(err)
         version = str(served.version) if served else ""
@@ -83,11 +92,16 @@ async def _table(request: Request):
     if kind not in ("application/json", ""):
         raise DataError(f"Content-Type '{kind}' is not accepted; send application/json rows, "
                         "multipart/form-data with a 'file', or text/csv.")
+    body = await _json_body(request, PredictRequest)
+    request.state.explain = body.explain
+    return frame_from_rows(body.rows, settings.max_rows)
+
+
+async def _json_body(request: Request, model):
     try:
-        body = PredictRequest.model_validate_json(await request.body())
+        return model.model_validate_json(await request.body())
     except ValidationError as err:
         raise RequestValidationError(err.errors()) from None
-    return frame_from_rows(body.rows, settings.max_rows)
 
 
 @router.post("/v1/models/{name}/predict", response_model=PredictResponse, responses=ERRORS, openapi_extra=_BODY_DOC,
@@ -101,6 +115,23 @@ async def predict(name: str, request: Request) -> PredictResponse:
     served, result = await answer(request, name, "v1", lambda: catalog.current(name), lambda: _table(request),
                                   request_id)
     return PredictResponse(model=name, version=served.version, request_id=request_id, **result)
+
+
+@router.post("/v1/models/{name}/explain", response_model=PredictResponse, responses=ERRORS,
+             summary="Explain the predictions for rows: each column's contribution")
+async def explain(name: str, body: ExplainRequest, request: Request) -> PredictResponse:
+    """Rows as JSON, answered like predict plus, per row, each column's contribution to the answer (the value,
+    or a class's probability): they add up to the prediction minus the baseline. Boosted trees give exact tree
+    SHAP values; other models a sampling estimate; an ensemble combines its members' by their weights."""
+    catalog = request.app.state.catalog
+    request_id = uuid.uuid4().hex
+    served, result = await answer(request, name, "explain", lambda: catalog.current(name),
+                                  lambda: _rows(body.rows, request), request_id, explain=True, class_=body.class_)
+    return PredictResponse(model=name, version=served.version, request_id=request_id, **result)
+
+
+async def _rows(rows: list[dict[str, Any]], request: Request) -> pd.DataFrame:
+    return frame_from_rows(rows, request.app.state.settings.max_rows)
 
 
 @router.post("/v1/models/{name}/feedback", response_model=FeedbackResponse, responses=ERRORS,

@@ -6,7 +6,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["PredictRequest", "PredictResponse", "Label", "FeedbackRequest", "FeedbackResponse", "InferTensor", "InferRequest", "InferResponse", "PromoteRequest",
+__all__ = ["PredictRequest", "PredictResponse", "ExplainRequest", "RowExplanation", "Label", "FeedbackRequest", "FeedbackResponse", "InferTensor", "InferRequest", "InferResponse", "PromoteRequest",
            "RollbackRequest", "AliasResponse", "ErrorResponse", "Value"]
 
 Value = Union[bool, int, float, str, None]  # what one cell of a row may be
@@ -18,6 +18,28 @@ class PredictRequest(BaseModel):
 
     rows: list[dict[str, Value]] = Field(description="One object per row: column name -> value (missing: null "
                                                       "or left out).")
+    explain: bool = Field(False, description="Also answer each row's explanation (as the explain route does).")
+
+
+class ExplainRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={
+        "examples": [{"rows": [{"age": 52, "smoker": "yes", "bmi": 31.2}]}]})
+
+    rows: list[dict[str, Value]] = Field(description="One object per row: column name -> value (missing: null "
+                                                      "or left out).")
+    class_: Optional[Union[bool, int, float, str]] = Field(
+        None, alias="class", description="Classification: the class whose probability to explain (default: the "
+                                         "positive class for binary, each row's predicted class for multiclass).")
+
+
+class RowExplanation(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    class_: Optional[Value] = Field(None, alias="class", description="Classification: the class explained.")
+    prediction: float = Field(description="The value, or the explained class's probability.")
+    baseline: float = Field(description="The answer with no column known (the model's average answer).")
+    contributions: dict[str, float] = Field(description="Each column's contribution; they add up to prediction - "
+                                                        "baseline.")
 
 
 class PredictResponse(BaseModel):
@@ -27,6 +49,10 @@ class PredictResponse(BaseModel):
     predictions: list[Value] = Field(description="Predicted class label, or value for regression, per row.")
     probabilities: Optional[list[dict[str, float]]] = Field(
         None, description="Classification: per row, the probability of each class (by label).")
+    explanations: Optional[list[RowExplanation]] = Field(
+        None, description="With explain: per row, each column's contribution to the answer.")
+    dropped: Optional[dict[str, str]] = Field(
+        None, description="With explain: the columns the model never saw (dropped before training), with the reason.")
 
 
 class Label(BaseModel):

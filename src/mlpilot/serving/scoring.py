@@ -12,7 +12,7 @@ from mlpilot.exceptions import DataError, LimitError
 from mlpilot.serving.catalog import Served
 from mlpilot.serving.metrics import ServiceMetrics
 
-__all__ = ["frame_from_rows", "score", "read_upload"]
+__all__ = ["frame_from_rows", "score", "read_upload", "explanations"]
 
 
 def frame_from_rows(rows: list[dict[str, Any]], max_rows: int) -> pd.DataFrame:
@@ -66,3 +66,21 @@ def score(served: Served, df: pd.DataFrame, metrics: ServiceMetrics, source: str
             metrics.unseen.labels(served.name, column).inc(count)
     metrics.rows.labels(served.name, str(served.version)).inc(len(df))
     return {"predictions": predictions, "probabilities": probabilities}
+
+
+def explanations(served: Served, df: pd.DataFrame, class_: Any = None, source: str = "the request") -> dict[str, Any]:
+    """Each row's explanation (class, prediction, baseline, contributions) and the columns dropped in training."""
+    predictor = served.predictor
+    table = predictor.explain(df, class_, source)
+    features = [c.name for c in predictor.schema.features]
+    meta = [c for c in table.columns if c not in features]  # class (classification), prediction, baseline
+    values = table[features].to_numpy(dtype=float)
+    rows = []
+    for i, (_, row) in enumerate(table[meta].iterrows()):
+        item = {"prediction": float(row.iloc[-2]), "baseline": float(row.iloc[-1]),
+                "contributions": dict(zip(features, values[i].tolist()))}
+        if len(meta) == 3:
+            item["class"] = _plain(row.iloc[0])
+        rows.append(item)
+    dropped = {c.name: c.dropped for c in predictor.schema.columns if c.dropped is not None}
+    return {"explanations": rows, "dropped": dropped}
