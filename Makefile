@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := build/demo
 
-.PHONY: install browser demo test test-slow test-all bench bench-all bench-serve bench-report clean
+.PHONY: install browser demo test test-slow test-all bench bench-all bench-serve bench-explain bench-report clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench-serve: $(STAMP)  ## load-test `mlpilot serve` on loopback with wrk (instal
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/serve_load.py --workers 1
 	$(BIN)/python benchmarks/serve_load.py --workers 2
+
+bench-explain: $(STAMP)  ## load-test the service's explain route (one row a request) with wrk
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/serve_load.py --route explain --ensemble --families lightgbm,linear,catboost,xgboost,knn --clients 1,8
 
 bench-report: $(STAMP)  ## time the data report on 1,000,000 rows x 50 columns
 	$(BIN)/python benchmarks/report_scale.py

@@ -3,12 +3,14 @@
 
     .venv/bin/python benchmarks/serve_load.py                      # one LightGBM model, 1 server process
     .venv/bin/python benchmarks/serve_load.py --workers 2 --ensemble --families lightgbm,linear,catboost
+    .venv/bin/python benchmarks/serve_load.py --route explain --ensemble --clients 1,8   # explanations
 
 It trains on scikit-learn's breast-cancer table (30 numeric columns) with the given families,
 keeps the ensemble's heaviest member alone (unless --ensemble), registers it in a throwaway
 MLPILOT_HOME, starts the real server (uvicorn), and runs
 `wrk` (Debian package `wrk`; `make bench-serve` installs it) against
-`POST /v1/models/NAME/predict` with one row per request. The server and wrk share the machine.
+`POST /v1/models/NAME/predict` (or `/explain` with --route explain) with one row per request. The server
+and wrk share the machine.
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ def main() -> None:
                         help="serve the whole ensemble fit chose (default: its heaviest member alone)")
     parser.add_argument("--seconds", type=int, default=10, help="seconds of load per concurrency level")
     parser.add_argument("--clients", default="1,8,64")
+    parser.add_argument("--route", choices=("predict", "explain"), default="predict",
+                        help="the route to load: predict, or explain (each column's contribution)")
     parser.add_argument("--out", type=Path, help="also write the results as JSON here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -99,7 +103,7 @@ def main() -> None:
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "mlpilot", "serve", "bench", "--port", str(port),
                                "--workers", str(args.workers), "--log-level", "warning"], env=env)
-    url = f"http://127.0.0.1:{port}/v1/models/bench/predict"
+    url = f"http://127.0.0.1:{port}/v1/models/bench/{args.route}"
     try:
         body = json.dumps({"rows": [trained["row"]]})
         deadline = time.monotonic() + 60
@@ -118,7 +122,8 @@ def main() -> None:
         server.wait(timeout=30)
         shutil.rmtree(home, ignore_errors=True)
     print(f"model: {', '.join(trained['members'])}; in-process single-row predict "
-          f"{trained['in_process_ms']:.2f} ms; server processes: {args.workers}; {os.cpu_count()} CPUs")
+          f"{trained['in_process_ms']:.2f} ms; server processes: {args.workers}; {os.cpu_count()} CPUs; "
+          f"route: {args.route}")
     print("| clients | p50 ms | p99 ms | requests/s | non-2xx |")
     print("|---|---|---|---|---|")
     for r in results:

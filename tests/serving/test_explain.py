@@ -49,3 +49,13 @@ def test_bad_rows_to_explain_are_a_422_naming_the_column(client, rows):
     assert r.status_code == 422 and "num" in r.json()["error"]
     assert client.post("/v1/models/nope/explain", json={"rows": rows[:1]}).status_code == 404
     assert client.post("/v1/models/churn/explain", json={"rows": []}).status_code == 422
+
+
+def test_a_file_can_be_explained_too_and_the_route_is_counted_in_the_metrics(client, binary_bundle):
+    _, train = binary_bundle
+    csv = pd.read_csv(train).drop(columns="y").head(12).to_csv(index=False).encode()
+    r = client.post("/v1/models/churn/explain", files={"file": ("new.csv", csv, "text/csv")})
+    assert r.status_code == 200, r.text
+    assert len(r.json()["explanations"]) == 12
+    metrics = client.get("/metrics").text
+    assert 'mlpilot_requests_total{model="churn",route="explain",status="200",version="1"} 1.0' in metrics

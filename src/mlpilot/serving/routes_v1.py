@@ -42,18 +42,17 @@ def _score_and_explain(served: Served, df: pd.DataFrame, metrics, explain: bool,
     return result | explanations(served, df, class_) if explain else result
 
 
-async def answer(request: Request, name: str, route: str, served_of, frame_of, request_id: str,
-                 explain: bool = False, class_: Any = None) -> Any:
-    """Score the table ``frame_of()`` gives with the model ``served_of()`` gives (``explain``: with each row's
-    explanation, of ``class_``), counting the request in the metrics under ``route`` whatever the outcome, and
-    logging the answered rows under ``request_id``."""
+async def answer(request: Request, name: str, route: str, served_of, frame_of, request_id: str) -> Any:
+    """Score the table ``frame_of()`` gives with the model ``served_of()`` gives (with each row's explanation
+    where ``request.state.explain``, of the class ``request.state.explain_class``), counting the request in the
+    metrics under ``route`` whatever the outcome, and logging the answered rows under ``request_id``."""
     metrics = request.app.state.metrics
     start = time.perf_counter()
     served: Served | None = None
     try:
         served = served_of()
         df = await frame_of()
-        explain = explain or getattr(request.state, "explain", False)  # predict's JSON body may ask for it
+        explain, class_ = getattr(request.state, "explain", False), getattr(request.state, "explain_class", None)
         if len(df) > INLINE_ROWS or (explain and len(df) > 1):
             result = await run_in_threadpool(_score_and_explain, served, df, metrics, explain, class_)
         else:
@@ -73,7 +72,7 @@ async def answer(request: Request, name: str, route: str, served_of, frame_of, r
     return served, result
 
 
-async def _table(request: Request):
+async def _table(request: Request, body_model=PredictRequest):
     settings = request.app.state.settings
     kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if kind == "multipart/form-data":
@@ -92,16 +91,13 @@ async def _table(request: Request):
     if kind not in ("application/json", ""):
         raise DataError(f"Content-Type '{kind}' is not accepted; send application/json rows, "
                         "multipart/form-data with a 'file', or text/csv.")
-    body = await _json_body(request, PredictRequest)
-    request.state.explain = body.explain
-    return frame_from_rows(body.rows, settings.max_rows)
-
-
-async def _json_body(request: Request, model):
     try:
-        return model.model_validate_json(await request.body())
+        body = body_model.model_validate_json(await request.body())
     except ValidationError as err:
         raise RequestValidationError(err.errors()) from None
+    request.state.explain = request.state.explain or getattr(body, "explain", False)
+    request.state.explain_class = getattr(body, "class_", None)
+    return frame_from_rows(body.rows, settings.max_rows)
 
 
 @router.post("/v1/models/{name}/predict", response_model=PredictResponse, responses=ERRORS, openapi_extra=_BODY_DOC,
@@ -112,26 +108,29 @@ async def predict(name: str, request: Request) -> PredictResponse:
     probabilities for classification, the model version and a request id."""
     catalog = request.app.state.catalog
     request_id = uuid.uuid4().hex
+    request.state.explain = False  # unless the JSON body asks for it
     served, result = await answer(request, name, "v1", lambda: catalog.current(name), lambda: _table(request),
                                   request_id)
     return PredictResponse(model=name, version=served.version, request_id=request_id, **result)
 
 
+_EXPLAIN_DOC = {"requestBody": {"required": True, "content": _BODY_DOC["requestBody"]["content"] | {
+    "application/json": {"schema": ExplainRequest.model_json_schema()}}}}
+
+
 @router.post("/v1/models/{name}/explain", response_model=PredictResponse, responses=ERRORS,
-             summary="Explain the predictions for rows: each column's contribution")
-async def explain(name: str, body: ExplainRequest, request: Request) -> PredictResponse:
-    """Rows as JSON, answered like predict plus, per row, each column's contribution to the answer (the value,
-    or a class's probability): they add up to the prediction minus the baseline. Boosted trees give exact tree
-    SHAP values; other models a sampling estimate; an ensemble combines its members' by their weights."""
+             openapi_extra=_EXPLAIN_DOC, summary="Explain the predictions for rows: each column's contribution")
+async def explain(name: str, request: Request) -> PredictResponse:
+    """Rows as JSON (optionally with the `class` to explain) or a CSV / Parquet file, answered like predict plus,
+    per row, each column's contribution to the answer (the value, or a class's probability): they add up to the
+    prediction minus the baseline. Boosted trees give exact tree SHAP values, other models a sampling estimate;
+    an ensemble combines its members' by their weights."""
     catalog = request.app.state.catalog
     request_id = uuid.uuid4().hex
+    request.state.explain = True
     served, result = await answer(request, name, "explain", lambda: catalog.current(name),
-                                  lambda: _rows(body.rows, request), request_id, explain=True, class_=body.class_)
+                                  lambda: _table(request, ExplainRequest), request_id)
     return PredictResponse(model=name, version=served.version, request_id=request_id, **result)
-
-
-async def _rows(rows: list[dict[str, Any]], request: Request) -> pd.DataFrame:
-    return frame_from_rows(rows, request.app.state.settings.max_rows)
 
 
 @router.post("/v1/models/{name}/feedback", response_model=FeedbackResponse, responses=ERRORS,
