@@ -62,6 +62,12 @@ TRIAL_GRACE_SHARE = 0.1
 REFIT_GRACE_SHARE = 0.02  # a refit's overrun comes out of the time kept for saving
 STACKING_SHARE = 0.05  # of the time limit, for checking whether a stacker beats the greedy weights
 IMPORTANCE_SHARE = 0.05  # of the time limit, kept for the permutation importance on held-out rows
+PD_SHARE = 0.3  # of that, for the partial dependence curves
+
+
+def _save_budget(budget: Budget) -> Budget:
+    """The fit's budget less the time kept at the end for saving the model."""
+    return budget.reserve(min(0.3 * budget.limit, 1.0 + 0.06 * budget.limit))
 
 
 def _table(data: pd.DataFrame | str | os.PathLike, source: str) -> pd.DataFrame:
@@ -144,10 +150,12 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
     the_metric = get_metric(metric, the_task)
     y, classes = encode_target(y_raw.reset_index(drop=True), the_task)
     keep_family = _family_filter(families)
-    first = [c for c in (candidates_for(chosen, the_task) if configs is None else _given(configs)) if keep_family(c)]
+    n_classes = len(classes or [])
+    first = [c for c in (candidates_for(chosen, the_task, n_classes) if configs is None else _given(configs))
+             if keep_family(c)]
     pool, n_jobs = open_pool(len(df), time_limit, deterministic, _warm_modules(first), side_by_side=chosen.hpo_trials > 0)
     if configs is None:
-        candidates, hpo_trials = search_plan(chosen, the_task, follow_on=pool.stops_jobs and not deterministic)
+        candidates, hpo_trials = search_plan(chosen, the_task, pool.stops_jobs and not deterministic, n_classes)
         candidates = [c for c in candidates if keep_family(c)]
     else:  # a refit of known configurations: nothing else is tried
         candidates, hpo_trials = first, 0
@@ -284,11 +292,10 @@ def _search(candidates: Sequence[Candidate], hpo_trials: int, M: np.ndarray, y: 
             preset: Preset, budget: Budget, pool: Pool, on_event: Event | None, model_ms: float | None,
             copies: np.ndarray | None = None, columns: dict[str, np.ndarray] | None = None) -> SearchOutcome:
     """Search, ensemble, refit, and the permutation importance of ``columns`` (name -> positions of the prepared
-    features made from it) on held-out rows. ``model_ms`` caps
-    the members' summed single-row latency; ``copies`` (per row, its first copy's position) keeps the copies of
-    a row entered twice in one fold."""
+    features made from it) on held-out rows. ``model_ms`` caps the members' summed single-row latency; ``copies``
+    (per row, its first copy's position) keeps the copies of a row entered twice in one fold."""
     limit = budget.limit
-    save_budget = budget.reserve(min(0.3 * limit, 1.0 + 0.06 * limit))
+    save_budget = _save_budget(budget)
     explain_budget = save_budget.reserve(IMPORTANCE_SHARE * limit)
     search_budget = explain_budget.reserve(REFIT_SHARE * explain_budget.remaining())
     grace = max(1.0, TRIAL_GRACE_SHARE * limit) if not budget.unlimited else 0.0
@@ -321,12 +328,22 @@ def _search(candidates: Sequence[Candidate], hpo_trials: int, M: np.ndarray, y: 
     if ctx.task.is_classification and stacker is None:  # a stacker is fitted on these rows: it is calibrated
         temperature = fit_temperature(blend, y)
         blend = blend if temperature is None else apply_temperature(blend, temperature)
-    importance = held_out_importance(
-        [[load_model(m) for m in bags[i]] for i in weights], list(weights.values()), stacker, temperature, folds, M,
-        y, metric, list(columns), list(columns.values()),
-        None if budget.unlimited else save_budget.remaining(), ctx.seed) if columns else None
-    members = [Member(results[i].name, results[i].family, results[i].config, w,
-                      [load_model(m) for m in results[i].models]) for i, w in weights.items()]
+    pool.stop_workers()  # the search is over: their memory goes back before the fold models are read
+    loaded: dict[int, Any] = {}  # a fold model kept as a member is read once
+
+    def load(m):
+        if id(m) not in loaded:
+            loaded[id(m)] = load_model(m)
+        return loaded[id(m)]
+
+    members = [Member(results[i].name, results[i].family, results[i].config, w, [load(m) for m in results[i].models])
+               for i, w in weights.items()]
+    importance = None
+    if columns:  # the partial dependence after it takes the last part of the share
+        end = None if budget.unlimited else save_budget.deadline - PD_SHARE * IMPORTANCE_SHARE * limit
+        importance = held_out_importance([[load(m) for m in bags[i]] for i in weights], list(weights.values()),
+                                         stacker, temperature, folds, M, y, metric, list(columns),
+                                         list(columns.values()), end, ctx.seed)
     return SearchOutcome(members, leaderboard_rows(results, weights, metric(y, blend), metric), skipped, stacker,
                          temperature, blend, importance)
 
@@ -340,14 +357,12 @@ def _global_explanations(predictor: Predictor, importance: Importance | None, M:
               for step in predictor.preprocessor.steps_ if isinstance(step, CategoricalStep | BooleanStep)}
     if predictor.task is Task.REGRESSION:
         outputs, answer = [str(predictor.target)], predictor.answer_matrix
-    else:
-        shown = predictor.classes[1:] if predictor.task is Task.BINARY else predictor.classes[:10]
-        outputs = [str(c) for c in shown]
-        first = len(predictor.classes) - len(shown) if predictor.task is Task.BINARY else 0
-        answer = lambda Z: predictor.answer_matrix(Z)[:, first:first + len(shown)]  # noqa: E731
-    dropped = {c.name: c.dropped for c in predictor.schema.columns if c.dropped is not None}
-    return global_explanations(importance, answer, M, groups, levels, outputs, dropped, int(predictor.info["seed"]),
-                               with_pd=budget.unlimited or budget.remaining() > 1.0)
+    else:  # binary: the positive class's probability; multiclass: the first ten classes'
+        shown = slice(1, 2) if predictor.task is Task.BINARY else slice(0, 10)
+        outputs = [str(c) for c in predictor.classes[shown]]
+        answer = lambda Z: predictor.answer_matrix(Z)[:, shown]  # noqa: E731
+    return global_explanations(importance, answer, M, groups, levels, outputs, predictor.schema.dropped,
+                               int(predictor.info["seed"]), None if budget.unlimited else _save_budget(budget).deadline)
 
 
 def _prep_ms(schema: Schema, pre: TablePreprocessor, X: pd.DataFrame) -> float:

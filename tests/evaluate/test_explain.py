@@ -136,3 +136,15 @@ def test_fit_prints_the_importance_and_writes_the_report(run_cli, tmp_path, chro
 
 def test_the_page_shows_that_no_importance_was_computed():
     assert "plot-importance" not in model_specs({"importance": None, "partial_dependence": []}, None, [], "y")
+
+
+def test_the_table_keeps_a_features_own_name_and_refuses_a_class_for_regression():
+    from mlpilot.evaluate.contributions import Contributions
+    from mlpilot.evaluate.explain import contribution_frame
+
+    c = Contributions(np.array([[[0.5], [-0.25]]]), np.array([[1.0]]), np.array([[1.25]]))
+    table = contribution_frame(c, ["prediction", "age"], Task.REGRESSION, None)
+    assert list(table.columns) == ["_prediction", "baseline", "prediction", "age"]
+    assert table.iloc[0].tolist() == [1.25, 1.0, 0.5, -0.25]
+    with pytest.raises(mlpilot.errors.ConfigError, match="regression"):
+        contribution_frame(c, ["prediction", "age"], Task.REGRESSION, None, class_="yes")

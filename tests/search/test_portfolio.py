@@ -126,7 +126,8 @@ def test_the_presets_candidates_have_unique_names_and_stay_in_their_families():
         for task in Task:
             cands = candidates_for(preset, task)
             assert cands and len({c.name for c in cands}) == len(cands), (preset.name, task)
-            assert {c.family.key for c in cands} <= set(preset.families) | set(preset.default_families)
+            assert {c.family.key for c in cands} <= set(preset.families) | set(preset.default_families) | \
+                set(preset.many_class_families)
             assert sum("_p" in c.name for c in cands) <= preset.portfolio_size
 
 

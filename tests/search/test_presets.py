@@ -8,7 +8,9 @@ def test_balanced_takes_the_portfolio_except_for_multiclass():
     binary = [c.name for c in candidates_for(balanced, Task.BINARY)]
     assert binary[0].endswith("_p1") and {"lightgbm", "catboost"} <= {c.split("_")[0] for c in binary}
     multiclass = [c.name for c in candidates_for(balanced, Task.MULTICLASS)]
-    assert multiclass == ["lightgbm_1", "linear_1", "mlp_1", "knn_1", "lightgbm_2", "mlp_2", "knn_2", "lightgbm_3"]
+    assert multiclass == ["lightgbm_1", "linear_1", "knn_1", "lightgbm_2", "knn_2", "lightgbm_3"]
+    many = [c.name for c in candidates_for(balanced, Task.MULTICLASS, n_classes=26)]
+    assert many == ["lightgbm_1", "linear_1", "knn_1", "mlp_1", "lightgbm_2", "knn_2", "mlp_2", "lightgbm_3"]
     assert balanced.share_for(Task.MULTICLASS) == 1.0 and balanced.share_for(Task.BINARY) == balanced.trial_share
 
 
@@ -31,7 +33,7 @@ def test_balanced_goes_on_with_the_untried_candidates_of_best_then_tunes():
         assert all(configs.count(c) == 1 for c in configs), task
         best_configs = [(c.family.key, c.config) for c in candidates_for(best, task)
                         if c.family.key in balanced.then_families]
-        assert "mlp" not in {c.family.key for c in plan[len(own):]}  # only multiclass's own list has it
+        assert "mlp" not in {c.family.key for c in plan}  # only for many classes (below)
         assert all(c in configs for c in best_configs), task
         assert all(c.share == best.share_for(task) for c in plan[len(own):])
         assert all(c.share is None for c in own)

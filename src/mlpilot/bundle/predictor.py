@@ -21,7 +21,8 @@ from mlpilot.ensemble.blend import combine
 from mlpilot.ensemble.calibration import smooth
 from mlpilot.ensemble.stacking import LinearStacker
 from mlpilot.evaluate.metrics import metrics_for
-from mlpilot.evaluate.contributions import column_groups
+from mlpilot.evaluate.contributions import column_groups, explain_members
+from mlpilot.evaluate.explain import contribution_frame
 from mlpilot.exceptions import BundleError, ConfigError, SchemaError
 from mlpilot.models import FAMILIES
 from mlpilot.models.base import FittedModel
@@ -113,9 +114,6 @@ class Predictor:
         probability), ``baseline`` (the answer with no column known), then one column per feature; the
         contributions add up to prediction - baseline. Boosted trees give exact tree SHAP values; other
         models a sampling estimate (see :mod:`mlpilot.evaluate.contributions`)."""
-        from mlpilot.evaluate.contributions import explain_members
-        from mlpilot.evaluate.explain import contribution_frame
-
         if self.external is not None:
             raise ConfigError("Explanations need a model trained by mlpilot; this one was imported "
                               "(`mlpilot import`), and its pipeline is opaque to them.")

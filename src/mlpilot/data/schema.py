@@ -92,6 +92,11 @@ class Schema:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def dropped(self) -> dict[str, str]:
+        """The columns the data checks (or the user) removed: name -> reason."""
+        return {c.name: c.dropped for c in self.columns if c.dropped is not None}
+
     def column(self, name: str) -> Column:
         for c in self.columns:
             if c.name == name:

@@ -3,6 +3,7 @@ dropped columns), and per-row contributions as a table."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from mlpilot.data.task import Task
 from mlpilot.evaluate.contributions import Contributions
-from mlpilot.evaluate.importance import PD_COLUMNS, PD_ROWS, Importance, partial_dependence, pd_grid
+from mlpilot.evaluate.importance import PD_COLUMNS, PD_GRID, PD_ROWS, Importance, partial_dependence, pd_grid
 from mlpilot.exceptions import ConfigError
 
 __all__ = ["global_explanations", "contribution_frame", "N_BACKGROUND", "background_rows", "META_COLUMNS"]
@@ -28,17 +29,21 @@ def background_rows(M: np.ndarray, seed: int) -> np.ndarray:
 
 def global_explanations(importance: Importance | None, answer: Callable[[np.ndarray], np.ndarray], M: np.ndarray,
                         groups: dict[str, np.ndarray], levels: dict[str, list[str] | None], outputs: list[str],
-                        dropped: dict[str, str], seed: int, with_pd: bool = True) -> dict[str, Any]:
+                        dropped: dict[str, str], seed: int, deadline: float | None = None) -> dict[str, Any]:
     """What the bundle keeps: the held-out importance (None: there was no time for it), the partial dependence
     of ``answer`` (prepared rows -> the columns ``outputs`` name) on the most important columns that are one
-    feature each, and the columns the data checks dropped, with the reason."""
+    feature each (those that fit before ``deadline``, a ``time.monotonic()`` value), and the columns the data
+    checks dropped, with the reason."""
     pd_curves = []
-    if importance is not None and with_pd:
+    if importance is not None:
         rng = np.random.default_rng(seed)
         sample = M[rng.choice(len(M), min(PD_ROWS, len(M)), replace=False)]
+        cost = 1.5 * importance.row_seconds * len(sample) * PD_GRID  # one column's curve
         for item in importance.to_dict()["columns"]:
             positions = groups[item["column"]]
             if len(pd_curves) >= PD_COLUMNS or item["importance"] <= 0:
+                break
+            if deadline is not None and time.monotonic() + cost > deadline:
                 break
             if len(positions) != 1:
                 continue  # a date or text column is several features: no single value to vary
@@ -63,6 +68,9 @@ def contribution_frame(c: Contributions, columns: list[str], task: Task, classes
     contributions add up to prediction - baseline. A meta column's name is prefixed with '_' where a column
     of the data has it."""
     rows = np.arange(len(c.values))
+    if task is Task.REGRESSION and class_ is not None:
+        raise ConfigError(f"--class is {class_!r}, but this model does regression: it has no classes to choose "
+                          "from; leave --class out.")
     if task is Task.REGRESSION:
         k = np.zeros(len(rows), dtype=int)
     elif class_ is not None:

@@ -51,6 +51,7 @@ class Importance:
     metric: str
     seconds: float
     dropped: dict[str, str] = field(default_factory=dict)  # columns the data checks removed, with the reason
+    row_seconds: float = 0.0  # what predicting one row took (sizes the partial dependence)
 
     def to_dict(self) -> dict[str, Any]:
         order = np.argsort(-self.mean, kind="stable")
@@ -71,46 +72,48 @@ def _shuffled_losses(predict: Predict, rows: np.ndarray, M: np.ndarray, y: np.nd
 
 
 def permutation_importance(predict: Predict, rows: np.ndarray, M: np.ndarray, y: np.ndarray, columns: list[str],
-                           groups: list[np.ndarray], metric: Metric, seconds: float | None, seed: int = 0,
+                           groups: list[np.ndarray], metric: Metric, deadline: float | None, seed: int = 0,
                            ) -> Importance | None:
     """Importance of ``columns`` (each made of the prepared features ``groups``) for ``predict`` on the held-out
-    ``rows`` of ``M`` (targets ``y``), within ``seconds`` (None: no limit; full size). None when not even one
-    repeat fits in the time."""
+    ``rows`` of ``M`` (targets ``y``), done by ``deadline`` (a ``time.monotonic()`` value; None: no limit, full
+    size). None when not even one repeat fits in the time."""
     start = time.monotonic()
+    if deadline is not None and start >= deadline:
+        return None
     rng = np.random.default_rng(seed)
-    if len(rows) > MAX_ROWS:
-        rows = np.sort(rng.choice(rows, MAX_ROWS, replace=False))
+    order = rng.permutation(rows)
+    n = min(len(order), MAX_ROWS)
+    if deadline is not None:  # time a prediction of a few rows: as many rows as two repeats allow
+        probe = np.sort(order[:MIN_ROWS])
+        predict(probe, M[probe])
+        per_row = (time.monotonic() - start) / len(probe)
+        n = min(n, max(MIN_ROWS, int((deadline - time.monotonic()) / (2.2 * per_row * (len(groups) + 1)))))
+    rows = np.sort(order[:n])
     t0 = time.monotonic()
     base = metric.loss(y[rows], predict(rows, M[rows]))
     per_repeat = (time.monotonic() - t0) * len(groups)
-    if seconds is not None:
-        left = seconds - (time.monotonic() - start)
-        if per_repeat > left and len(rows) > MIN_ROWS:  # fewer rows: the time scales with them
-            keep = max(MIN_ROWS, int(len(rows) * left / per_repeat / 1.2))
-            per_repeat *= keep / len(rows)
-            rows = np.sort(rng.choice(rows, keep, replace=False))
-            base = metric.loss(y[rows], predict(rows, M[rows]))
-        if per_repeat > seconds - (time.monotonic() - start):
-            logger.info("No time for permutation importance (one repeat takes about %.1f s).", per_repeat)
-            return None
     drops = []
     while len(drops) < MAX_REPEATS:
-        if seconds is not None and len(drops) and time.monotonic() - start + per_repeat > seconds:
+        if deadline is not None and time.monotonic() + per_repeat > deadline:
             break
         t0 = time.monotonic()
         drops.append(_shuffled_losses(predict, rows, M[rows], y[rows], groups, metric, rng) - base)
         per_repeat = time.monotonic() - t0
+    if not drops:
+        logger.info("No time for permutation importance (one repeat takes about %.1f s).", per_repeat)
+        return None
     drops = np.asarray(drops)
     logger.info("Permutation importance: %d rows, %d repeats, %.1f s.", len(rows), len(drops),
                 time.monotonic() - start)
     return Importance(columns, drops.mean(axis=0), drops.std(axis=0, ddof=1) if len(drops) > 1 else
-                      np.zeros(len(groups)), len(drops), len(rows), metric.name, time.monotonic() - start)
+                      np.zeros(len(groups)), len(drops), len(rows), metric.name, time.monotonic() - start,
+                      row_seconds=per_repeat / len(groups) / len(rows))
 
 
 def held_out_importance(bags: list[list[FittedModel]], weights: list[float], stacker: LinearStacker | None,
                         temperature: float | None, folds: list[tuple[np.ndarray, np.ndarray]], M: np.ndarray,
                         y: np.ndarray, metric: Metric, columns: list[str], groups: list[np.ndarray],
-                        seconds: float | None, seed: int = 0) -> Importance | None:
+                        deadline: float | None, seed: int = 0) -> Importance | None:
     """Permutation importance of the ensemble of ``bags`` (each member's fold models, in fold order) combined
     as the final model is, each row answered by the fold models that did not train on it; the folds some
     member has no model for (its time ran out) are left out."""
@@ -131,7 +134,7 @@ def held_out_importance(bags: list[list[FittedModel]], weights: list[float], sta
             out[sel] = p
         return out
 
-    return permutation_importance(predict, rows, M, y, columns, groups, metric, seconds, seed)
+    return permutation_importance(predict, rows, M, y, columns, groups, metric, deadline, seed)
 
 
 def partial_dependence(answer: Callable[[np.ndarray], np.ndarray], M: np.ndarray, column: str, position: int,

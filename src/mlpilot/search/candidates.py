@@ -25,16 +25,17 @@ def _fallback(families: dict[str, ModelFamily], task: Task, per_family: int) -> 
             for rank in range(per_family) for key, cs in configs.items() if rank < len(cs)]
 
 
-def candidates_for(preset: Preset, task: Task) -> list[Candidate]:
+def candidates_for(preset: Preset, task: Task, n_classes: int = 0) -> list[Candidate]:
     """The first ``preset.portfolio_size`` portfolio entries of the preset's families (available here,
     supporting ``task``, no slower than ``preset.max_time_ratio``), named ``<family>_p<n>``; then, for
     each of those families the portfolio has no such entry for, its first ``preset.configs_per_family``
     default configs, named ``<family>_<n>``. For the tasks in ``preset.defaults_for``, the
-    hand-written defaults of ``preset.default_families`` instead."""
+    hand-written defaults of ``preset.default_families`` instead (and of ``preset.many_class_families`` with at
+    least ``preset.many_classes`` classes, ``n_classes``)."""
     available = available_families()
     if str(task) in preset.defaults_for:
-        families = {key: available[key] for key in preset.default_families
-                    if key in available and task in available[key].tasks}
+        keys = preset.default_families + (preset.many_class_families if n_classes >= preset.many_classes else ())
+        families = {key: available[key] for key in keys if key in available and task in available[key].tasks}
         return _fallback(families, task, preset.configs_per_family)
     families = {key: available[key] for key in preset.families if key in available and task in available[key].tasks}
     entries = portfolio_for(task, tuple(families), preset.max_time_ratio)
@@ -65,7 +66,7 @@ def _follow_on(extra: list[Candidate], first: list[Candidate], share: float) -> 
     return out
 
 
-def search_plan(preset: Preset, task: Task, follow_on: bool = True) -> tuple[list[Candidate], int]:
+def search_plan(preset: Preset, task: Task, follow_on: bool = True, n_classes: int = 0) -> tuple[list[Candidate], int]:
     """The candidates to try in order, and how many TPE-tuned configurations may follow them.
 
     A preset with ``then`` goes on with the candidates of that preset it has not tried (of the
@@ -73,11 +74,11 @@ def search_plan(preset: Preset, task: Task, follow_on: bool = True) -> tuple[lis
     far the search gets. Without ``follow_on`` (deterministic mode, whose budget is a count of
     trials; trials in the calling process, which nothing stops but the families' own deadlines),
     the preset's own list and tuning."""
-    first = candidates_for(preset, task)
+    first = candidates_for(preset, task, n_classes)
     if preset.then is None or not follow_on:
         return first, preset.hpo_trials
     follow = get_preset(preset.then)
-    wanted = [c for c in candidates_for(follow, task)
+    wanted = [c for c in candidates_for(follow, task, n_classes)
               if preset.then_families is None or c.family.key in preset.then_families]
     wanted.sort(key=lambda c: c.family.key not in preset.then_first)  # stable: their order otherwise kept
     more = _follow_on(wanted, first, follow.share_for(task))

@@ -199,6 +199,12 @@ class ProcessPool:
                 return done
 
     def close(self) -> None:
+        self.stop_workers()
+        self._shared.close()
+
+    def stop_workers(self) -> None:
+        """End the worker processes (their memory goes back), keeping the files they stored (fold models),
+        which ``close`` removes."""
         for w in self._workers:
             try:
                 w.conn.send(None)
@@ -212,7 +218,6 @@ class ProcessPool:
                 pass
             w.kill()
         self._workers.clear()
-        self._shared.close()
 
     def __enter__(self) -> ProcessPool:
         return self
@@ -310,6 +315,9 @@ class InlinePool:
     def wait(self) -> list[tuple[int, Outcome]]:
         done, self._done = self._done, []
         return done
+
+    def stop_workers(self) -> None:
+        """No worker process to stop: the jobs run in this one."""
 
     def close(self) -> None:
         self._data = None

@@ -32,6 +32,10 @@ class Preset:
     stacking: bool = True  # a stacker replaces the greedy weights where it beats them on held-out rows
     defaults_for: tuple[str, ...] = ()  # tasks that take the defaults of default_families, not the portfolio
     default_families: tuple[str, ...] = ()
+    # with at least many_classes classes, these families join default_families (a booster grows one tree per
+    # class and round: slow there, while a network's cost hardly grows with the classes)
+    many_class_families: tuple[str, ...] = ()
+    many_classes: int = 10
     then: str | None = None  # with time left: the candidates of this preset not tried yet, then its tuning
     then_families: tuple[str, ...] | None = None  # of those candidates, only these families (None: all)
     then_first: tuple[str, ...] = ()  # of those candidates, these families' first (in the order they come)
@@ -47,12 +51,14 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            ensemble_rounds=10, max_time_ratio=2.0, stacking=False),
     # The portfolio was learned on samples of at most 8,000 rows, 20 s a trial: on multiclass sets with many
     # classes its first entries do not converge in a minute (kropt: log loss 0.86 against 0.34 with the
-    # defaults below), so multiclass keeps LightGBM's hand-written defaults and the linear model, with the MLP and
-    # k-NN beside them: many classes make a booster slow (one tree per class and round) but not these, and they
-    # win there (one_hundred_plants_texture: log loss 1.04 -> 0.55; letter: 0.103 -> 0.069, at 60 s).
+    # defaults below), so multiclass keeps LightGBM's hand-written defaults and the linear model, with k-NN beside
+    # them, and the MLP where there are 10 classes or more: there a booster is slow and the MLP wins
+    # (one_hundred_plants_texture: log loss 1.04 -> 0.55; letter: 0.103 -> 0.064, at 60 s); with fewer classes
+    # it was no better on the suite, and PyTorch adds 350 MB to a worker (page_blocks: 0.0672 -> 0.0684).
     Preset("balanced", n_folds=5, families=("lightgbm", "catboost", "xgboost", "linear"), portfolio_size=6,
            configs_per_family=3, ensemble_rounds=25, max_time_ratio=16.0, trial_share=0.5,
-           defaults_for=("multiclass",), default_families=("lightgbm", "linear", "mlp", "knn"), then="best",
+           defaults_for=("multiclass",), default_families=("lightgbm", "linear", "knn"),
+           many_class_families=("mlp",), then="best",
            # not the MLP: PyTorch and its optimiser take 350 MB in a worker, twice a LightGBM fit's peak
            then_families=("lightgbm", "catboost", "xgboost", "linear", "random_forest", "extra_trees", "knn"),
            # k-NN fits in no time and errs unlike the boosters: left last, it ran only where time was left

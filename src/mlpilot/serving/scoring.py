@@ -82,5 +82,4 @@ def explanations(served: Served, df: pd.DataFrame, class_: Any = None, source: s
         if len(meta) == 3:
             item["class"] = _plain(row.iloc[0])
         rows.append(item)
-    dropped = {c.name: c.dropped for c in predictor.schema.columns if c.dropped is not None}
-    return {"explanations": rows, "dropped": dropped}
+    return {"explanations": rows, "dropped": predictor.schema.dropped}
