@@ -329,6 +329,21 @@ def _search(candidates: Sequence[Candidate], hpo_trials: int, M: np.ndarray, y: 
         temperature = fit_temperature(blend, y)
         blend = blend if temperature is None else apply_temperature(blend, temperature)
     pool.stop_workers()  # the search is over: their memory goes back before the fold models are read
+    end = None if budget.unlimited else min(time.monotonic() + (1 - PD_SHARE) * IMPORTANCE_SHARE * limit,
+                                            save_budget.deadline - PD_SHARE * IMPORTANCE_SHARE * limit)
+    members, importance = _members_and_importance(results, weights, bags, stacker, temperature, folds, M, y, metric,
+                                                  columns or {}, end, ctx.seed)
+    return SearchOutcome(members, leaderboard_rows(results, weights, metric(y, blend), metric), skipped, stacker,
+                         temperature, blend, importance)
+
+
+def _members_and_importance(results: list, weights: dict[int, float], bags: list[list], stacker: LinearStacker | None,
+                            temperature: float | None, folds: list, M: np.ndarray, y: np.ndarray, metric: Metric,
+                            columns: dict[str, np.ndarray], deadline: float | None, seed: int
+                            ) -> tuple[list[Member], Importance | None]:
+    """The ensemble's members, and the permutation importance of ``columns`` by their fold models (``bags``) on
+    held-out rows, done by ``deadline`` (the partial dependence takes the rest of the share). The fold models
+    are let go before the members are read, so that the peak memory is the larger of the two, not their sum."""
     loaded: dict[int, Any] = {}  # a fold model kept as a member is read once
 
     def load(m):
@@ -336,16 +351,17 @@ def _search(candidates: Sequence[Candidate], hpo_trials: int, M: np.ndarray, y: 
             loaded[id(m)] = load_model(m)
         return loaded[id(m)]
 
-    members = [Member(results[i].name, results[i].family, results[i].config, w, [load(m) for m in results[i].models])
-               for i, w in weights.items()]
     importance = None
-    if columns:  # the partial dependence after it takes the last part of the share
-        end = None if budget.unlimited else save_budget.deadline - PD_SHARE * IMPORTANCE_SHARE * limit
+    if columns:
         importance = held_out_importance([[load(m) for m in bags[i]] for i in weights], list(weights.values()),
                                          stacker, temperature, folds, M, y, metric, list(columns),
-                                         list(columns.values()), end, ctx.seed)
-    return SearchOutcome(members, leaderboard_rows(results, weights, metric(y, blend), metric), skipped, stacker,
-                         temperature, blend, importance)
+                                         list(columns.values()), deadline, seed)
+    kept = {id(m) for i in weights for m in results[i].models}
+    for key in [k for k in loaded if k not in kept]:
+        del loaded[key]
+    members = [Member(results[i].name, results[i].family, results[i].config, w, [load(m) for m in results[i].models])
+               for i, w in weights.items()]
+    return members, importance
 
 
 def _global_explanations(predictor: Predictor, importance: Importance | None, M: np.ndarray,

@@ -29,6 +29,7 @@ import numpy as np
 from mlpilot.data.task import Task
 from mlpilot.ensemble.calibration import apply_temperature, smooth
 from mlpilot.ensemble.stacking import LinearStacker, stack_features
+from mlpilot.exceptions import BundleError
 from mlpilot.models.base import FittedModel
 
 __all__ = ["Contributions", "model_contributions", "bag_contributions", "blend_contributions",
@@ -143,8 +144,6 @@ def model_contributions(model: FittedModel, M: np.ndarray, groups: list[np.ndarr
         phi, base = native
         return _from_scores(_group_sum(phi, groups), base, _outputs(model.predict(M)), task)
     if background is None:
-        from mlpilot.exceptions import BundleError
-
         raise BundleError(f"This model's {model.family} member needs background rows to be explained, and its "
                           "bundle has none (it was saved by an older mlpilot). Train it again to explain it.")
     return sampled_contributions(model.predict, M, groups, background, seed)

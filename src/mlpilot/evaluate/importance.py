@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -50,15 +50,13 @@ class Importance:
     rows: int
     metric: str
     seconds: float
-    dropped: dict[str, str] = field(default_factory=dict)  # columns the data checks removed, with the reason
     row_seconds: float = 0.0  # what predicting one row took (sizes the partial dependence)
 
     def to_dict(self) -> dict[str, Any]:
         order = np.argsort(-self.mean, kind="stable")
         return {"metric": self.metric, "repeats": self.repeats, "rows": self.rows, "seconds": round(self.seconds, 3),
                 "columns": [{"column": self.columns[j], "importance": float(self.mean[j]), "std": float(self.std[j])}
-                            for j in order],
-                "dropped": [{"column": c, "reason": r} for c, r in self.dropped.items()]}
+                            for j in order]}
 
 
 def _shuffled_losses(predict: Predict, rows: np.ndarray, M: np.ndarray, y: np.ndarray, groups: list[np.ndarray],
