@@ -168,7 +168,7 @@ def fit(data: pd.DataFrame | str | os.PathLike, target: str, *, time_limit: floa
         schema, findings, check = examine(df, target, the_task, y, keep, drop, seed)
         X = df.drop(columns=[target])
         pre = TablePreprocessor(schema).fit(X)
-        ctx = FitContext(the_task, len(classes or []), pre.categorical_, seed, n_jobs)
+        ctx = FitContext(the_task, n_classes, pre.categorical_, seed, n_jobs)
         model_ms = None if max_latency_ms is None else max_latency_ms - _prep_ms(schema, pre, X)
         M, names = pre.transform(X), [c.name for c in schema.features]
         groups = dict(zip(names, column_groups(pre.source_columns_, names)))

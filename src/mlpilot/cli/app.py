@@ -147,11 +147,10 @@ def fit(
     Example: mlpilot fit train.csv --target outcome --name churn
     """
     _setup_logging(verbose)
-    from mlpilot.cli.output import leaderboard_table, stdout_console
+    from mlpilot.cli.output import check_html_path, leaderboard_table, stdout_console
     from mlpilot.bundle.store import check_bundle_target
     from mlpilot.cli.progress import FitProgress
     from mlpilot.cli.explain import print_importance, write_report
-    from mlpilot.cli.output import check_html_path
     from mlpilot.cli.report import print_findings, split_columns
     from mlpilot.pipeline import fit as run_fit
 

@@ -95,7 +95,8 @@ async def _table(request: Request, body_model=PredictRequest):
         body = body_model.model_validate_json(await request.body())
     except ValidationError as err:
         raise RequestValidationError(err.errors()) from None
-    request.state.explain = request.state.explain or getattr(body, "explain", False)
+    if getattr(body, "explain", False):  # predict's body may ask for the explanations
+        request.state.explain = True
     request.state.explain_class = getattr(body, "class_", None)
     return frame_from_rows(body.rows, settings.max_rows)
 
@@ -108,7 +109,6 @@ async def predict(name: str, request: Request) -> PredictResponse:
     probabilities for classification, the model version and a request id."""
     catalog = request.app.state.catalog
     request_id = uuid.uuid4().hex
-    request.state.explain = False  # unless the JSON body asks for it
     served, result = await answer(request, name, "v1", lambda: catalog.current(name), lambda: _table(request),
                                   request_id)
     return PredictResponse(model=name, version=served.version, request_id=request_id, **result)

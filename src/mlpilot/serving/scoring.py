@@ -73,13 +73,12 @@ def explanations(served: Served, df: pd.DataFrame, class_: Any = None, source: s
     predictor = served.predictor
     table = predictor.explain(df, class_, source)
     features = [c.name for c in predictor.schema.features]
-    meta = [c for c in table.columns if c not in features]  # class (classification), prediction, baseline
-    values = table[features].to_numpy(dtype=float)
-    rows = []
-    for i, (_, row) in enumerate(table[meta].iterrows()):
-        item = {"prediction": float(row.iloc[-2]), "baseline": float(row.iloc[-1]),
-                "contributions": dict(zip(features, values[i].tolist()))}
-        if len(meta) == 3:
-            item["class"] = _plain(row.iloc[0])
-        rows.append(item)
+    meta = [c for c in table.columns if c not in features]  # [class (classification),] prediction, baseline
+    values = table[features].to_numpy(dtype=float).tolist()
+    answers = table[meta[-2:]].to_numpy(dtype=float).tolist()
+    rows = [{"prediction": p, "baseline": b, "contributions": dict(zip(features, v))}
+            for (p, b), v in zip(answers, values)]
+    if len(meta) == 3:
+        for item, label in zip(rows, table[meta[0]]):
+            item["class"] = _plain(label)
     return {"explanations": rows, "dropped": predictor.schema.dropped}
