@@ -30,8 +30,9 @@ browser:  ## Debian's chromium for the report's browser test (as root; where it 
 test: $(STAMP) browser  ## the test suite without the slow end-to-end tests
 	$(BIN)/python -m pytest -n 2 -m "not slow" -q
 
-test-slow: $(STAMP)  ## only the slow end-to-end tests
-	$(BIN)/python -m pytest -n 2 -m slow -q
+test-slow: $(STAMP)  ## only the slow end-to-end tests (those that time the machine run alone, last)
+	$(BIN)/python -m pytest -n 2 -m "slow and not alone" -q
+	$(BIN)/python -m pytest -m "slow and alone" -q
 
 test-all: test test-slow
 

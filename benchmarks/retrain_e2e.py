@@ -78,10 +78,10 @@ def _cli(env: dict, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     return run
 
 
-def _wait_ready(base: str, proc: subprocess.Popen) -> None:
+def _wait_ready(base: str, proc: subprocess.Popen, log: Path) -> None:
     for _ in range(120):
         if proc.poll() is not None:
-            raise SystemExit("mlpilot serve stopped: " + (proc.stderr.read() if proc.stderr else ""))
+            raise SystemExit("mlpilot serve stopped: " + log.read_text(errors="replace"))
         try:
             _get(f"{base}/v2/health/ready")
             return
@@ -109,13 +109,15 @@ def run(args) -> dict:
     registry = Registry(work / "home")
     never = mlpilot.load(registry.resolve("e2e:1").path)  # the first model, as if never retrained
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "mlpilot", "serve", "e2e", "--port", str(port), "--auto-retrain",
-                               "--policy", "policy.toml", "--log-level", "warning"], env=env, cwd=work,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    log = work / "serve.log"  # a file, not a pipe: nobody reads a pipe while the batches run, and a full one blocks
+    with log.open("w") as sink:
+        server = subprocess.Popen([sys.executable, "-m", "mlpilot", "serve", "e2e", "--port", str(port),
+                                   "--auto-retrain", "--policy", "policy.toml", "--log-level", "warning"], env=env,
+                                  cwd=work, stdout=subprocess.DEVNULL, stderr=sink, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     batches, drift_seen = [], []
     try:
-        _wait_ready(base, server)
+        _wait_ready(base, server, log)
         for b in range(args.batches):
             batch = later.iloc[b * args.batch_rows:(b + 1) * args.batch_rows]
             X = batch.drop(columns=[args.target])
@@ -136,7 +138,6 @@ def run(args) -> dict:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
-        server.stderr.close()
     show = _cli(env, "models", "show", "e2e", cwd=work).stdout
     from mlpilot.registry.history import list_decisions
 
@@ -146,7 +147,8 @@ def run(args) -> dict:
               "served_accuracy": sum(b["served_accuracy"] for b in batches) / len(batches),
               "never_retrained_accuracy": sum(b["never_retrained_accuracy"] for b in batches) / len(batches),
               "promotions": sum(d["action"] == "promote" for d in decisions),
-              "drift_flagged": any(drift_seen), "decisions": decisions[::-1], "models_show": show}
+              "drift_flagged": any(drift_seen), "decisions": decisions[::-1], "models_show": show,
+              "server_log_tail": log.read_text(errors="replace")[-4000:]}
     if os.environ.get("MLPILOT_E2E_KEEP"):
         result["work"] = str(work)
     else:

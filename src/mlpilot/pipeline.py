@@ -301,7 +301,7 @@ def _search(candidates: Sequence[Candidate], hpo_trials: int, M: np.ndarray, y: 
     grace = max(1.0, TRIAL_GRACE_SHARE * limit) if not budget.unlimited else 0.0
     folds = make_folds(y, ctx.task, preset.n_folds, ctx.seed, copies)
     space = SearchSpace(M, y, folds, ctx, metric, search_budget, preset.share_for(ctx.task), grace,
-                        save_budget.hard_deadline)
+                        save_budget.hard_deadline, limit)
     skipped: list[Skipped] = []
     results = run_search(candidates, space, on_event, hpo_trials, pool, skipped)
     oofs, chooser = [r.oof for r in results], selection_metric(metric, ctx.task)

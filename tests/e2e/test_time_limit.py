@@ -10,6 +10,7 @@ import pytest
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # wall-clock time: another test on the same cores would stretch it
 def test_fit_command_returns_within_the_time_limit(tmp_path):
     rng = np.random.default_rng(0)
     n = 40_000

@@ -110,6 +110,22 @@ def test_the_search_stops_a_runaway_trial_and_skips_what_cannot_fit_in_memory(mi
     assert "more than the memory limit" in reasons["huge"]
 
 
+def test_when_even_the_first_trial_runs_out_of_time_nothing_more_is_started(misbehaving):
+    """A starved machine (a niced retraining under load): once the first trial is stopped at its last call, the
+    other candidates are not each given a new worker only to be stopped at once; the error names the first one."""
+    from dataclasses import replace
+
+    from mlpilot.exceptions import TimeBudgetError
+
+    space = replace(_space(Budget.starting_now(1.0), grace=0.2), last_call=time.monotonic() + 1.5, time_limit=10)
+    cands = [Candidate(f"s{i}", misbehaving.Sleeper(), {"seconds": 60}) for i in range(5)]
+    skipped = []
+    with ProcessPool(1) as pool, pytest.raises(TimeBudgetError) as err:
+        run_search(cands, space, pool=pool, skipped=skipped)
+    assert "--time-limit 10 s (s0: stopped: still running" in str(err.value)
+    assert [(s.name, s.reason) for s in skipped[1:]] == [(f"s{i}", "no time left") for i in range(1, 5)]
+
+
 def test_trials_run_side_by_side_on_two_workers(misbehaving):
     space = _space(Budget.starting_now(60))
     cands = [Candidate(f"s{i}", misbehaving.Sleeper(), {"seconds": 0.5}) for i in range(4)]

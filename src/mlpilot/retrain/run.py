@@ -24,7 +24,7 @@ import pandas as pd
 
 from mlpilot.bundle.predictor import Predictor, load
 from mlpilot.evaluate.metrics import get_metric
-from mlpilot.exceptions import DataError, SchemaError
+from mlpilot.exceptions import DataError, MlpilotError, SchemaError
 from mlpilot.monitoring.performance import join_feedback
 from mlpilot.registry.history import load_training_data, record_decision, save_training_data
 from mlpilot.registry.store import ModelVersion, Registry
@@ -151,7 +151,8 @@ def retrain(name: str, registry: Registry, store: LogStore, policy: RetrainPolic
     try:
         outcome = _retrain(champion, registry, store, policy, new_data, reason, seed)
     except Exception as err:  # noqa: BLE001 - any failure is recorded; the champion was not touched
-        logger.exception("Retraining %s failed.", name)
+        # an expected failure (too little time, bad data) is told in one line; anything else with its traceback
+        logger.error("Retraining %s failed: %s", name, err, exc_info=not isinstance(err, MlpilotError))
         outcome = Outcome("failed", f"{reason}; failed: {type(err).__name__}: {err}", None, champion.version)
         record_decision(registry, name, outcome.action, outcome.reason, outcome.evidence, None, champion.version)
         raise

@@ -42,6 +42,7 @@ class SearchSpace:
     trial_share: float = 1.0  # the most of the time left that one trial may take
     grace: float = 1.0  # seconds a trial may run past its deadline before it is stopped
     last_call: float | None = None  # when even the first trial (which must give a model) is stopped
+    time_limit: float | None = None  # the fit's --time-limit, of which ``budget`` is the search's part (messages)
 
 
 @dataclass(frozen=True)
@@ -121,12 +122,23 @@ def _collect(st: _State, job: int, outcome: Outcome) -> tuple[Candidate, TrialRe
     if not outcome.ok:
         logger.warning("Model %s is skipped: %s.", cand.name, outcome.error)
         st.skipped.append(Skipped(cand.name, outcome.error))
+    elif result is None:  # the trial gave up and logged why
+        st.skipped.append(Skipped(cand.name, "gave up: out of time, or a fold failed (the log says which)"))
     if result is not None:
         st.results[order] = result
         logger.info("%s: %s %.5f in %.1f s", cand.name, st.space.metric.name, result.score, outcome.seconds)
     st.notify("trial_end", {"name": cand.name, "score": None if result is None else result.score,
                             "seconds": outcome.seconds, "error": outcome.error})
     return cand, result
+
+
+def _nothing_trained(space: SearchSpace, skipped: list[Skipped]) -> str:
+    first = next((f" ({s.name}: {s.reason})" for s in skipped if s.reason != "no time left"), "")
+    if space.budget.unlimited:
+        return f"No model could be trained{first}."
+    limit = space.time_limit if space.time_limit is not None else space.budget.limit
+    return (f"No model could be trained within --time-limit {limit:.0f} s{first}; allow more time (at least 10 s is "
+            "advised), or fit when the machine is less busy.")
 
 
 class _Tuner:
@@ -184,6 +196,12 @@ class _Tuner:
 
 
 def _next(queue: deque[Candidate], st: _State, tuner: _Tuner | None) -> Candidate | None:
+    last_call = st.space.last_call
+    if not st.results and last_call is not None and time.monotonic() >= last_call:
+        # nothing has finished and even the first trial's last call is past: a new worker would be stopped at once
+        st.skipped.extend(Skipped(c.name, "no time left") for c in queue)
+        queue.clear()
+        return None
     while queue:
         cand = queue.popleft()
         if not _affordable(cand, st.done(), st.space.budget):
@@ -226,6 +244,5 @@ def run_search(candidates: Sequence[Candidate], space: SearchSpace, on_event: Ev
     if skipped is not None:
         skipped.extend(st.skipped)
     if not st.results:
-        raise TimeBudgetError(f"No model could be trained within --time-limit {space.budget.limit:.0f} s; "
-                              "allow more time (at least 10 s is advised).")
+        raise TimeBudgetError(_nothing_trained(space, st.skipped))
     return st.done()
