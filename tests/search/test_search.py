@@ -98,7 +98,7 @@ def test_all_failing_candidates_raise_time_budget_error():
 
     X, y = _problem()
     ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1)
-    with pytest.raises(TimeBudgetError, match=r"No model could be trained within --time-limit 5 s \(b: gave up"):
+    with pytest.raises(TimeBudgetError, match=r"No model could be trained within --time-limit 5 s \(b: ValueError: boom\)"):
         run_search([Candidate("b", Broken(), {})], SearchSpace(X, y, make_folds(y, Task.BINARY, 3, 0), ctx,
                                                                get_metric("auc", Task.BINARY), Budget.starting_now(5)))
 

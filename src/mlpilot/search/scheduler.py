@@ -122,8 +122,8 @@ def _collect(st: _State, job: int, outcome: Outcome) -> tuple[Candidate, TrialRe
     if not outcome.ok:
         logger.warning("Model %s is skipped: %s.", cand.name, outcome.error)
         st.skipped.append(Skipped(cand.name, outcome.error))
-    elif result is None:  # the trial gave up and logged why
-        st.skipped.append(Skipped(cand.name, "gave up: out of time, or a fold failed (the log says which)"))
+    elif result is None:  # the trial gave up: its deadline came before its last fold
+        st.skipped.append(Skipped(cand.name, "out of time: its deadline came before its last fold"))
     if result is not None:
         st.results[order] = result
         logger.info("%s: %s %.5f in %.1f s", cand.name, st.space.metric.name, result.score, outcome.seconds)

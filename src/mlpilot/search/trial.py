@@ -63,8 +63,8 @@ def run_trial(cand: Candidate, X: np.ndarray, y: np.ndarray, folds: Folds, ctx: 
     """Fit ``cand`` on every fold; each fold gets an equal share of the time left before the deadline.
 
     Past the deadline a trial gives up (None) unless ``must_finish`` (the search has no model yet):
-    then it keeps the folds trained so far, and trains at least one. A fold that fails is logged
-    and the trial gives up (None).
+    then it keeps the folds trained so far, and trains at least one. A fold that fails raises: the
+    executor reports the error, and the search skips the candidate with it.
     """
     oof = np.zeros(_oof_shape(y, ctx))
     models, fit_s, pred_s, notes = [], 0.0, 0.0, []
@@ -81,13 +81,9 @@ def run_trial(cand: Candidate, X: np.ndarray, y: np.ndarray, folds: Folds, ctx: 
         deadline = None if ctx.deadline is None else start + (ctx.deadline - start) * (i + 1) / len(folds)
         fold_ctx = dataclasses.replace(ctx, deadline=deadline, seed=ctx.seed + i)
         t0 = time.monotonic()
-        try:
-            model = cand.family.fit(X[tr], y[tr], cand.config, fold_ctx, X[va], y[va])
-            t1 = time.monotonic()
-            oof[va] = model.predict(X[va])
-        except (ValueError, MemoryError, RuntimeError, ArithmeticError) as err:
-            logger.warning("Model %s failed on fold %d and is skipped: %s", cand.name, i + 1, err)
-            return None
+        model = cand.family.fit(X[tr], y[tr], cand.config, fold_ctx, X[va], y[va])
+        t1 = time.monotonic()
+        oof[va] = model.predict(X[va])
         fit_s += t1 - t0
         pred_s += time.monotonic() - t1
         models.append(model)
