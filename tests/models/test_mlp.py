@@ -101,3 +101,28 @@ def test_too_few_rows_is_a_value_error():
     X, y, _ = _data(Task.REGRESSION, n=1)
     with pytest.raises(ValueError, match="at least 2 training rows"):
         FAMILY.fit(X, y, FAST, FitContext(Task.REGRESSION, 0, {4: 4}))
+
+
+def test_a_deadline_shortens_the_learning_rate_schedule_so_that_it_still_ends_annealed():
+    from mlpilot.models.mlp import FINAL_LR_FRACTION, _Horizon
+
+    horizon = _Horizon(200 * 10)  # 200 epochs of 10 steps planned
+    horizon.fit_to(steps_done=50, steps_per_epoch=10, seconds_per_epoch=0.1, seconds_left=2.0)  # 18 more fit
+    assert horizon.total == 50 + 18 * 10
+    assert horizon(horizon.total) == pytest.approx(FINAL_LR_FRACTION)  # annealed when the time is up
+    assert horizon(horizon.total // 2) > 0.5
+    horizon.fit_to(steps_done=60, steps_per_epoch=10, seconds_per_epoch=0.001, seconds_left=100.0)
+    assert horizon.total == 200 * 10  # more time than planned: the plan, never longer
+
+
+def test_a_network_stopped_by_its_deadline_is_no_worse_than_its_first_epochs():
+    X, y, _ = _data(Task.MULTICLASS, n=3000)
+    ctx = FitContext(Task.MULTICLASS, int(y.max()) + 1, {}, n_jobs=1, deadline=time.monotonic() + 1.0)
+    model = FAMILY.fit(X[:2500], y[:2500], {"max_epochs": 100000, "patience": 100000}, ctx, X[2500:], y[2500:])
+    one = FAMILY.fit(X[:2500], y[:2500], {"max_epochs": 1}, FitContext(Task.MULTICLASS, int(y.max()) + 1, {}, n_jobs=1),
+                     X[2500:], y[2500:])
+    def loss(m):
+        p = m.predict(X[2500:])
+        return -np.mean(np.log(np.clip(p[np.arange(500), y[2500:]], 1e-12, None)))
+
+    assert model.best_epoch > 1 and loss(model) < loss(one)

@@ -93,6 +93,9 @@ def test_all_failing_candidates_raise_time_budget_error():
         key = "broken"
         requires = ()
 
+        def warm_up(self):
+            pass
+
         def fit(self, *a, **k):
             raise ValueError("boom")
 
@@ -165,3 +168,29 @@ def test_a_family_not_tried_yet_is_expected_to_take_the_quickest_trial_scaled_do
     assert expected["catboost"] == expected["mlp"] == 20.0
     done.append(_timed("linear", 0.5))
     assert _expected_seconds(Candidate("knn_1", FAMILIES["knn"], {}), done) == pytest.approx(0.5)
+
+
+def test_a_familys_start_up_is_paid_before_its_folds_share_the_time():
+    """A cold start (torch's import and first optimizer: 1-2 s) must not eat the first fold's share."""
+    from mlpilot.search.trial import run_trial
+
+    class SlowStart:
+        key, requires = "slow_start", ()
+        deadlines: list[tuple[float, float]] = []
+
+        def warm_up(self):
+            time.sleep(1.0)
+
+        def fit(self, X, y, config, ctx, X_val=None, y_val=None):
+            self.deadlines.append((time.monotonic(), ctx.deadline))
+            return FAMILIES["linear"].fit(X, y, {}, ctx)
+
+        def refit_config(self, config, models):
+            return config
+
+    X, y = _problem()
+    family, folds, metric = SlowStart(), make_folds(y, Task.BINARY, 2, 0), get_metric("auc", Task.BINARY)
+    ctx = FitContext(Task.BINARY, 2, {}, n_jobs=1, deadline=time.monotonic() + 2.0)
+    run_trial(Candidate("s", family, {}), X, y, folds, ctx, metric)
+    started, deadline = family.deadlines[0]
+    assert deadline - started > 0.3  # half of the second left after the start-up, not what is left of the first

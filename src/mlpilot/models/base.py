@@ -112,6 +112,17 @@ class ModelFamily(ABC):
 
         return all(find_spec(module) is not None for module in self.requires)
 
+    def warm_up(self) -> None:
+        """Pay the one-off start-up costs of training (imports) before a trial's folds share its time out;
+        a cold start would eat the first fold's share. A missing library is left to ``fit`` to report."""
+        import importlib
+
+        for name in self.requires:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
+
     @abstractmethod
     def default_configs(self, task: Task) -> list[dict[str, Any]]:
         """Configurations worth trying first, best first."""

@@ -32,6 +32,7 @@ MIN_BATCH = 16
 MIN_WIDTH = 16
 WARMUP_FRACTION = 0.05
 FINAL_LR_FRACTION = 0.01
+TIME_SAFETY = 0.9  # of the time left before the deadline, the share the learning-rate schedule plans for
 MIN_RELATIVE_GAIN = 1e-4  # smaller drops of the validation loss do not reset the patience
 EVAL_CHUNK = 8192
 PREDICT_CHUNK = 65536
@@ -101,6 +102,16 @@ class MLPFamily(ModelFamily):
     relative_cost = 15.0
     requires = ("torch",)
     fitted_class = MLPModel
+
+    def warm_up(self) -> None:
+        """Import torch and build one optimizer: the first AdamW of a process takes most of a second (torch's
+        compiler machinery is imported then), which would come out of the first fold's time."""
+        super().warm_up()
+        try:
+            import torch
+        except ImportError:
+            return
+        torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
 
     def default_configs(self, task: Task) -> list[dict[str, Any]]:
         return [
@@ -186,23 +197,37 @@ def _loss(task: Task, reduction: str = "mean"):
     return nn.CrossEntropyLoss(reduction=reduction)
 
 
+class _Horizon:
+    """The learning-rate factor at each step: linear warm-up, then cosine decay to ``FINAL_LR_FRACTION`` at
+    ``total`` steps. A deadline may shorten ``total`` while training, so that a network stopped by time ends
+    with its rate annealed instead of cut at its peak."""
+
+    def __init__(self, total: int):
+        self.planned = self.total = total
+
+    def __call__(self, step: int) -> float:
+        warmup = max(1, int(self.total * WARMUP_FRACTION))
+        if step < warmup:
+            return (step + 1) / warmup
+        progress = min(1.0, (step - warmup) / max(1, self.total - warmup))
+        return FINAL_LR_FRACTION + (1 - FINAL_LR_FRACTION) * 0.5 * (1 + math.cos(math.pi * progress))
+
+    def fit_to(self, steps_done: int, steps_per_epoch: int, seconds_per_epoch: float, seconds_left: float) -> None:
+        """End the decay after the epochs that fit in ``seconds_left``, or as planned if that is sooner."""
+        epochs = int(TIME_SAFETY * max(0.0, seconds_left) / max(seconds_per_epoch, 1e-9))
+        self.total = min(self.planned, steps_done + epochs * steps_per_epoch)
+
+
 def _optimizer(net, cfg: dict[str, Any], total_steps: int):
-    """AdamW (no decay on biases and norms), linear warm-up then cosine decay, stepped per batch."""
+    """AdamW (no decay on biases and norms), stepped per batch along a :class:`_Horizon`."""
     import torch
 
     decay = [p for p in net.parameters() if p.dim() > 1]
     rest = [p for p in net.parameters() if p.dim() <= 1]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": float(cfg["weight_decay"])},
                              {"params": rest, "weight_decay": 0.0}], lr=float(cfg["lr"]))
-    warmup = max(1, int(total_steps * WARMUP_FRACTION))
-
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
-        return FINAL_LR_FRACTION + (1 - FINAL_LR_FRACTION) * 0.5 * (1 + math.cos(math.pi * progress))
-
-    return opt, torch.optim.lr_scheduler.LambdaLR(opt, factor)
+    horizon = _Horizon(total_steps)
+    return opt, torch.optim.lr_scheduler.LambdaLR(opt, horizon), horizon
 
 
 def _train(net, train, valid, cfg: dict[str, Any], ctx: FitContext, epochs: int) -> int:
@@ -213,10 +238,11 @@ def _train(net, train, valid, cfg: dict[str, Any], ctx: FitContext, epochs: int)
     n = len(Z)
     batch = min(int(cfg["batch_size"]), max(MIN_BATCH, n // MIN_STEPS_PER_EPOCH), n)
     steps = n // batch  # the remainder of each shuffle is left out: no tiny batch for batch norm
-    opt, schedule = _optimizer(net, cfg, epochs * steps)
+    opt, schedule, horizon = _optimizer(net, cfg, epochs * steps)
     loss_fn = _loss(ctx.task)
     gen = torch.Generator().manual_seed(ctx.seed)
     best_state, best_loss, best_epoch, waited = None, math.inf, 0, 0
+    began = time.monotonic()  # the first epoch's end, once known: the mean cost of the epochs after it plans
     for epoch in range(1, epochs + 1):
         net.train()
         perm = torch.randperm(n, generator=gen)
@@ -241,6 +267,10 @@ def _train(net, train, valid, cfg: dict[str, Any], ctx: FitContext, epochs: int)
                 waited += 1
         if late or waited >= int(cfg["patience"]):
             break
+        if ctx.deadline is not None:  # the decay ends when time does (the epochs' mean cost, evaluation included;
+            now = time.monotonic()    # the first one, with torch's start-up, only until there are others)
+            horizon.fit_to(epoch * steps, steps, (now - began) / max(1, epoch - 1), ctx.deadline - now)
+            began = began if epoch > 1 else now
     if best_state is not None:
         net.load_state_dict(best_state)
     return best_epoch

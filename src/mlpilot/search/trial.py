@@ -66,6 +66,7 @@ def run_trial(cand: Candidate, X: np.ndarray, y: np.ndarray, folds: Folds, ctx: 
     then it keeps the folds trained so far, and trains at least one. A fold that fails raises: the
     executor reports the error, and the search skips the candidate with it.
     """
+    cand.family.warm_up()  # imports (torch: 1-2 s) before the folds share the time out
     oof = np.zeros(_oof_shape(y, ctx))
     models, fit_s, pred_s, notes = [], 0.0, 0.0, []
     start = time.monotonic()
