@@ -242,7 +242,7 @@ def _train(net, train, valid, cfg: dict[str, Any], ctx: FitContext, epochs: int)
     loss_fn = _loss(ctx.task)
     gen = torch.Generator().manual_seed(ctx.seed)
     best_state, best_loss, best_epoch, waited = None, math.inf, 0, 0
-    began = time.monotonic()  # the first epoch's end, once known: the mean cost of the epochs after it plans
+    began = time.monotonic()  # then the first epoch's end: the epochs after it (no start-up in them) time the plan
     for epoch in range(1, epochs + 1):
         net.train()
         perm = torch.randperm(n, generator=gen)
