@@ -121,6 +121,7 @@ def test_a_network_stopped_by_its_deadline_is_no_worse_than_its_first_epochs():
     model = FAMILY.fit(X[:2500], y[:2500], {"max_epochs": 100000, "patience": 100000}, ctx, X[2500:], y[2500:])
     one = FAMILY.fit(X[:2500], y[:2500], {"max_epochs": 1}, FitContext(Task.MULTICLASS, int(y.max()) + 1, {}, n_jobs=1),
                      X[2500:], y[2500:])
+
     def loss(m):
         p = m.predict(X[2500:])
         return -np.mean(np.log(np.clip(p[np.arange(500), y[2500:]], 1e-12, None)))

@@ -270,7 +270,8 @@ def _train(net, train, valid, cfg: dict[str, Any], ctx: FitContext, epochs: int)
         if ctx.deadline is not None:  # the decay ends when time does (the epochs' mean cost, evaluation included;
             now = time.monotonic()    # the first one, with torch's start-up, only until there are others)
             horizon.fit_to(epoch * steps, steps, (now - began) / max(1, epoch - 1), ctx.deadline - now)
-            began = began if epoch > 1 else now
+            if epoch == 1:
+                began = now
     if best_state is not None:
         net.load_state_dict(best_state)
     return best_epoch

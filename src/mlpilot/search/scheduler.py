@@ -26,6 +26,7 @@ __all__ = ["run_search", "Event", "SearchSpace", "Skipped"]
 
 Event = Callable[[str, dict], None]
 MIN_TRIAL_SECONDS = 1.0
+NO_TIME_LEFT = "no time left"  # why the candidates left when nothing could finish were not started
 TRIALS_PER_PARAM = 10  # tuning trials a family gets per parameter of its search space (at most hpo_trials)
 
 
@@ -133,7 +134,7 @@ def _collect(st: _State, job: int, outcome: Outcome) -> tuple[Candidate, TrialRe
 
 
 def _nothing_trained(space: SearchSpace, skipped: list[Skipped]) -> str:
-    first = next((f" ({s.name}: {s.reason})" for s in skipped if s.reason != "no time left"), "")
+    first = next((f" ({s.name}: {s.reason})" for s in skipped if s.reason != NO_TIME_LEFT), "")
     if space.budget.unlimited:
         return f"No model could be trained{first}."
     limit = space.time_limit if space.time_limit is not None else space.budget.limit
@@ -199,7 +200,7 @@ def _next(queue: deque[Candidate], st: _State, tuner: _Tuner | None) -> Candidat
     last_call = st.space.last_call
     if not st.results and last_call is not None and time.monotonic() >= last_call:
         # nothing has finished and even the first trial's last call is past: a new worker would be stopped at once
-        st.skipped.extend(Skipped(c.name, "no time left") for c in queue)
+        st.skipped.extend(Skipped(c.name, NO_TIME_LEFT) for c in queue)
         queue.clear()
         return None
     while queue:
